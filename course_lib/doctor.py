@@ -1,0 +1,81 @@
+"""``course doctor``: a report to paste into a bug report. Never hangs offline."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import platform
+import sys
+import time
+
+from . import __version__, config, net
+
+PACKAGES = ("tensorflow", "keras", "keras-tuner", "tensorboard", "numpy", "scikit-learn", "scikit-image",
+            "matplotlib", "pandas", "mlxtend", "nbclient", "nbval", "ipykernel")
+
+
+def _version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def collect(*, probe_timeout: float = 3.0) -> dict:
+    """Everything the report shows, as a dict (``course doctor --json``)."""
+    report: dict = {
+        "course_lib": __version__,
+        "course_lib_path": os.path.dirname(os.path.abspath(__file__)),
+        "python": f"{platform.python_version()} ({sys.executable})",
+        "platform": f"{platform.system()} {platform.release()} {platform.machine()}",
+        "cpu_count": os.cpu_count(),
+        "mode": config.mode(),
+        "seed": config.seed(),
+        "cache_dir": str(config.cache_dir()),
+        "packages": {name: _version(name) for name in PACKAGES},
+    }
+    started = time.perf_counter()
+    online = net.is_online(probe_timeout, use_cache=False)
+    report["network"] = {"reachable": online, "probe_seconds": round(time.perf_counter() - started, 2),
+                         "forced": os.environ.get(net.OFFLINE_ENV) or None}
+    try:
+        from . import device
+
+        report["devices"] = device.describe()
+    except Exception as exc:  # a broken TF install is exactly what a bug report needs to show
+        report["devices"] = {"error": f"{type(exc).__name__}: {exc}"}
+    try:
+        from . import data
+
+        report["datasets_offline"] = data.offline_report()
+    except Exception as exc:
+        report["datasets_offline"] = {"error": f"{type(exc).__name__}: {exc}"}
+    return report
+
+
+def format_report(report: dict) -> str:
+    lines = ["### course doctor", "```",
+             f"course_lib   {report['course_lib']}  ({report['course_lib_path']})",
+             f"python       {report['python']}",
+             f"platform     {report['platform']}, {report['cpu_count']} CPU cores",
+             f"mode         {report['mode']}   seed {report['seed']}",
+             f"cache        {report['cache_dir']}"]
+    lines.append("packages     " + ", ".join(f"{k} {v}" for k, v in report["packages"].items()))
+    dev = report["devices"]
+    if "error" in dev:
+        lines.append(f"devices      ERROR {dev['error']}")
+    else:
+        lines += [f"devices      {', '.join(dev['physical_devices'])} (logical: {', '.join(dev['logical_devices'])})",
+                  f"cuda build   {dev['cuda_build']}  cuda {dev['cuda_version']}  cudnn {dev['cudnn_version']}",
+                  f"precision    {dev['mixed_precision_policy']}   keras backend {dev['keras_backend']}"]
+    net_info = report["network"]
+    state = "reachable" if net_info["reachable"] else "unreachable: loaders use their offline sources"
+    forced = f" (forced by COURSE_OFFLINE={net_info['forced']})" if net_info["forced"] else ""
+    lines.append(f"network      {state}{forced}, probe took {net_info['probe_seconds']} s")
+    ds = report["datasets_offline"]
+    if "error" in ds:
+        lines.append(f"datasets     ERROR {ds['error']}")
+    else:
+        lines.append("offline data " + ", ".join(f"{name} {'yes' if ok else 'no'}" for name, ok in ds.items()))
+    lines.append("```")
+    return "\n".join(lines)

@@ -1,0 +1,185 @@
+"""Execute notebooks with nbclient, render them to HTML and keep a results summary.
+
+``course run`` uses this. For each notebook it:
+
+1. starts a fresh kernel with ``COURSE_MODE``, ``COURSE_HEADLESS=1`` and
+   ``COURSE_RESULTS_FILE`` set, so :func:`course_lib.report` can hand back metrics;
+2. writes the executed copy to ``build/executed/`` and HTML to ``build/html/``;
+3. replaces that notebook's row in ``build/results.json`` and rewrites
+   ``build/summary.csv`` and ``build/index.html``.
+
+A failing notebook is recorded as failed, with its partial HTML, and the run goes on.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as _dt
+import html
+import json
+import os
+import pathlib
+import shutil
+import time
+
+from . import manifest
+
+SUMMARY_FIELDS = ("unit", "notebook", "status", "mode", "metrics", "data_sources", "runtime_s", "finished")
+
+
+@dataclasses.dataclass
+class RunResult:
+    unit: str
+    notebook: str  # repository-relative path
+    status: str  # "ok" or "failed"
+    mode: str
+    metrics: dict
+    data_sources: list
+    runtime_s: float
+    finished: str
+    error: str = ""
+
+    @property
+    def stem(self) -> str:
+        return pathlib.PurePosixPath(self.notebook).stem
+
+
+def execute_notebook(nb: manifest.Notebook, *, root: pathlib.Path, build: pathlib.Path, mode: str,
+                     cell_timeout: int = 1800, write_back: bool = False) -> RunResult:
+    """Run one notebook in a fresh kernel and render it; never raises for notebook errors."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    source = root / nb.path
+    if not source.is_file():
+        raise FileNotFoundError(f"notebook {nb.path} is in the manifest but not in {root}")
+    rel = pathlib.PurePosixPath(nb.path).relative_to("notebooks")
+    executed_path = build / "executed" / rel
+    html_path = (build / "html" / rel).with_suffix(".html")
+    metrics_path = build / "metrics" / rel.with_suffix(".json")
+    for path in (executed_path, html_path, metrics_path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    metrics_path.unlink(missing_ok=True)
+
+    notebook = nbformat.read(source, as_version=4)
+    env_overrides = {"COURSE_MODE": mode, "COURSE_HEADLESS": "1", "COURSE_RESULTS_FILE": str(metrics_path),
+                     "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    saved = {k: os.environ.get(k) for k in env_overrides}
+    os.environ.update(env_overrides)  # the kernel inherits this process's environment
+    status, error = "ok", ""
+    start = time.perf_counter()
+    try:
+        client = NotebookClient(notebook, timeout=cell_timeout, kernel_name="python3",
+                                resources={"metadata": {"path": str(source.parent)}})
+        client.execute()
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
+        status, error = "failed", _first_line(exc)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    runtime = time.perf_counter() - start
+
+    nbformat.write(notebook, executed_path)
+    if write_back and status == "ok":
+        nbformat.write(notebook, source)
+    _render_html(notebook, html_path)
+    reported = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
+    if status == "ok" and not reported.get("metrics"):
+        status, error = "failed", "the notebook never called course_lib.report(...)"
+    return RunResult(nb.unit, nb.path, status, mode, reported.get("metrics", {}), reported.get("data_sources", []),
+                     round(runtime, 1), _dt.datetime.now().isoformat(timespec="seconds"), error)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    # nbclient puts the traceback first; its last non-empty line names the exception.
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    return (lines[-1] if lines else type(exc).__name__)[:300]
+
+
+def _render_html(notebook, path: pathlib.Path) -> None:
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_notebook_node(notebook)
+    path.write_text(body, encoding="utf-8")
+
+
+def load_results(build: pathlib.Path) -> dict[str, dict]:
+    path = build / "results.json"
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not valid JSON ({exc}); delete it to start a fresh summary") from None
+
+
+def record(result: RunResult, build: pathlib.Path) -> dict[str, dict]:
+    """Replace ``result``'s notebook row in the summary and rewrite the summary files."""
+    rows = load_results(build)
+    rows[result.notebook] = dataclasses.asdict(result)
+    tmp = build / "results.json.tmp"
+    tmp.write_text(json.dumps(rows, indent=2, sort_keys=True))
+    os.replace(tmp, build / "results.json")
+    write_summary(rows, build)
+    return rows
+
+
+def _format_metrics(metrics: dict) -> str:
+    return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items())
+
+
+def write_summary(rows: dict[str, dict], build: pathlib.Path) -> None:
+    """``summary.csv`` and ``index.html``, in manifest order."""
+    order = {nb.path: i for i, nb in enumerate(manifest.load().notebooks)}
+    ordered = sorted(rows.values(), key=lambda r: order.get(r["notebook"], len(order)))
+    with open(build / "summary.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(SUMMARY_FIELDS)
+        for r in ordered:
+            writer.writerow([r["unit"], r["notebook"], r["status"], r["mode"], _format_metrics(r["metrics"]),
+                             "; ".join(r["data_sources"]), r["runtime_s"], r["finished"]])
+    body = []
+    for r in ordered:
+        rel = pathlib.PurePosixPath(r["notebook"]).relative_to("notebooks").with_suffix(".html")
+        status = "✅ ok" if r["status"] == "ok" else f"❌ failed: {html.escape(r.get('error', ''))}"
+        body.append(f"<tr><td>{r['unit']}</td><td><a href='html/{rel}'>{html.escape(rel.stem)}</a></td>"
+                    f"<td>{status}</td><td>{r['mode']}</td><td>{html.escape(_format_metrics(r['metrics']))}</td>"
+                    f"<td>{html.escape('; '.join(r['data_sources']))}</td><td>{r['runtime_s']:.1f} s</td></tr>")
+    (build / "index.html").write_text(
+        "<!doctype html><meta charset='utf-8'><title>Course companion: results</title>"
+        "<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;border-bottom:1px solid #ddd}</style>"
+        "<h1>Course companion: executed notebooks</h1>"
+        "<table><tr><th>unit</th><th>notebook</th><th>status</th><th>mode</th><th>key metrics</th>"
+        f"<th>data source</th><th>runtime</th></tr>{''.join(body)}</table>", encoding="utf-8")
+
+
+def run(target: str | None = None, *, mode: str = "default", build: pathlib.Path | None = None,
+        root: pathlib.Path | None = None, write_back: bool = False, clean: bool = False,
+        progress=print) -> list[RunResult]:
+    """Execute the notebooks selected by ``target`` (all, a unit, or one notebook)."""
+    from . import config
+
+    if mode not in config.MODES:
+        raise ValueError(f"mode must be one of {config.MODES}, got {mode!r}")
+    root = manifest.repo_root() if root is None else root
+    build = root / "build" if build is None else build
+    if clean and build.exists():
+        shutil.rmtree(build)
+    build.mkdir(parents=True, exist_ok=True)
+    selected = manifest.load().select(target)
+    results = []
+    for i, nb in enumerate(selected, 1):
+        progress(f"[{i}/{len(selected)}] {nb.path} (mode={mode}) ...")
+        result = execute_notebook(nb, root=root, build=build, mode=mode, write_back=write_back)
+        record(result, build)
+        mark = "ok" if result.status == "ok" else f"FAILED: {result.error}"
+        progress(f"      {mark} in {result.runtime_s:.1f} s  {_format_metrics(result.metrics)}")
+        results.append(result)
+    progress(f"Summary: {build / 'summary.csv'}   Site: {build / 'index.html'}")
+    return results
