@@ -16,7 +16,7 @@ import importlib
 import os
 
 from ._version import __version__
-from .config import budget, mode, set_seed
+from .config import budget, by_mode, mode, set_seed
 from .results import report
 
 # Keep TensorFlow's C++ start-up chatter out of notebooks; real warnings still show.
@@ -24,7 +24,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 _SUBMODULES = {"callbacks", "colab", "config", "data", "device", "manifest", "net", "plots", "results", "runner"}
 
-__all__ = ["__version__", "budget", "mode", "report", "set_seed", "setup", *sorted(_SUBMODULES)]
+__all__ = ["__version__", "budget", "by_mode", "mode", "report", "set_seed", "setup", *sorted(_SUBMODULES)]
 
 
 def __getattr__(name: str):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import uuid
 
 from . import manifest
 
@@ -26,6 +27,9 @@ def _read(path: pathlib.Path) -> dict:
 
 
 def _write(path: pathlib.Path, nb: dict) -> None:
+    for cell in nb["cells"]:  # nbformat 4.5 requires cell ids
+        cell.setdefault("id", uuid.uuid4().hex[:8])
+    nb["nbformat"], nb["nbformat_minor"] = 4, max(5, nb.get("nbformat_minor", 5))
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 

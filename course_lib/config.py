@@ -155,3 +155,16 @@ def cache_dir() -> pathlib.Path:
 def headless() -> bool:
     """True when notebooks run unattended (nbval, ``course run``): no live redraws."""
     return os.environ.get("COURSE_HEADLESS", "").strip().lower() in ("1", "true", "yes")
+
+
+def by_mode(*, smoke, default, full, mode_name: str | None = None):
+    """The value for the current mode, e.g. an accuracy threshold each scale honestly reaches.
+
+    >>> by_mode(smoke=0.5, default=0.9, full=0.95, mode_name="smoke")
+    0.5
+    """
+    values = {"smoke": smoke, "default": default, "full": full}
+    name = mode() if mode_name is None else mode_name
+    if name not in values:
+        raise ValueError(f"mode must be one of {MODES}, got {name!r}")
+    return values[name]

@@ -56,3 +56,43 @@ def learning_curves(history, metrics: Sequence[str] | None = None, *, fig=None, 
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def image_grid(images, labels=None, *, predictions=None, class_names=None, ncols: int = 8, cmap="gray_r",
+               size: float = 1.2):
+    """A grid of images titled with labels; with ``predictions``, wrong ones are titled in red.
+
+    Args:
+        images: array of shape (n, h, w) or (n, h, w, channels).
+        labels: true labels (ints), optional.
+        predictions: predicted labels, optional; needs ``labels``.
+        class_names: names to show instead of label numbers.
+    """
+    import numpy as np
+
+    images = np.asarray(images)
+    if images.ndim not in (3, 4):
+        raise ValueError(f"images must have shape (n, h, w) or (n, h, w, c), got {images.shape}")
+    if predictions is not None and labels is None:
+        raise ValueError("predictions need labels to compare against")
+    n = len(images)
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.3 * nrows), squeeze=False)
+    name = (lambda k: class_names[int(k)]) if class_names is not None else (lambda k: str(int(k)))
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i >= n:
+            continue
+        img = images[i]
+        ax.imshow(img.squeeze(-1) if img.ndim == 3 and img.shape[-1] == 1 else img,
+                  cmap=cmap if img.ndim == 2 or img.shape[-1] == 1 else None)
+        if labels is not None:
+            if predictions is None:
+                ax.set_title(name(labels[i]), fontsize=9)
+            else:
+                ok = int(predictions[i]) == int(labels[i])
+                ax.set_title(f"{name(predictions[i])}" + ("" if ok else f" ({name(labels[i])})"),
+                             fontsize=9, color="black" if ok else "red")
+    fig.tight_layout()
+    return fig

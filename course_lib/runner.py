@@ -20,11 +20,14 @@ import html
 import json
 import os
 import pathlib
+import re
 import shutil
 import time
 
 from . import manifest
 
+# TensorFlow's C++ runtime writes these straight to the kernel's stderr, whatever the log level.
+_NATIVE_LOG = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\)|[IWE]\d{4} \d\d:\d\d:\d\d)")
 SUMMARY_FIELDS = ("unit", "notebook", "status", "mode", "metrics", "data_sources", "runtime_s", "finished")
 
 
@@ -84,6 +87,7 @@ def execute_notebook(nb: manifest.Notebook, *, root: pathlib.Path, build: pathli
                 os.environ[key] = value
     runtime = time.perf_counter() - start
 
+    strip_native_logs(notebook)
     nbformat.write(notebook, executed_path)
     if write_back and status == "ok":
         nbformat.write(notebook, source)
@@ -93,6 +97,22 @@ def execute_notebook(nb: manifest.Notebook, *, root: pathlib.Path, build: pathli
         status, error = "failed", "the notebook never called course_lib.report(...)"
     return RunResult(nb.unit, nb.path, status, mode, reported.get("metrics", {}), reported.get("data_sources", []),
                      round(runtime, 1), _dt.datetime.now().isoformat(timespec="seconds"), error)
+
+
+def strip_native_logs(notebook) -> None:
+    """Drop TensorFlow's native start-up log lines from stderr outputs (they vary by machine)."""
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.outputs:
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                lines = [ln for ln in output["text"].splitlines(keepends=True) if not _NATIVE_LOG.match(ln)]
+                if not "".join(lines).strip():
+                    continue
+                output["text"] = "".join(lines)
+            kept.append(output)
+        cell.outputs = kept
 
 
 def _first_line(exc: Exception) -> str:
