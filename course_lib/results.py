@@ -59,7 +59,8 @@ def report(*, data_source: str | None = None, **metrics) -> dict:
         raise ValueError("report() needs at least one metric, e.g. report(test_accuracy=0.97)")
     if data_source is not None:
         note_data_source(data_source)
-    record = {"metrics": {k: _clean(k, v) for k, v in metrics.items()}, "data_sources": data_sources()}
+    cleaned = {k: _clean(k, v) for k, v in metrics.items()}
+    record = {"metrics": dict(cleaned), "data_sources": data_sources()}
     target = os.environ.get(RESULTS_ENV)
     if target:
         path = pathlib.Path(target)
@@ -73,7 +74,7 @@ def report(*, data_source: str | None = None, **metrics) -> dict:
         with os.fdopen(fd, "w") as fh:
             json.dump(record, fh)
         os.replace(tmp, path)
-    shown = "  ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items())
+    shown = "  ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in cleaned.items())
     sources = ", ".join(record["data_sources"]) or "not recorded"
     print(f"📊 {shown}  (data: {sources})")
     return record

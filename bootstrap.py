@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""The two README commands. Needs only Python 3.10+ and the package registries.
+
+    python3 bootstrap.py course [UNIT|NOTEBOOK] [--mode smoke|default|full]
+        create .venv if there is none, install everything, then execute the course
+        (every notebook, or one unit or notebook) and render build/index.html.
+
+    python3 bootstrap.py test [UNIT]
+        the same set-up, then the whole test suite: library unit tests, the exercise
+        contract and nbval over the teaching notebooks in smoke mode.
+
+``UNIT=u1`` in the environment works like the positional argument. The install is
+redone only when pyproject.toml changes (a stamp inside .venv records it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import pathlib
+import subprocess
+import sys
+import time
+import venv
+
+ROOT = pathlib.Path(__file__).resolve().parent
+VENV = pathlib.Path(os.environ.get("COURSE_VENV", ROOT / ".venv"))
+STAMP = VENV / ".course-install-stamp"
+PYTEST_NO_TESTS = 5
+
+
+def venv_python() -> pathlib.Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def say(message: str) -> None:
+    print(f"[bootstrap] {message}", flush=True)
+
+
+def run(cmd: list, **kwargs) -> int:
+    say("$ " + " ".join(str(c) for c in cmd))
+    return subprocess.call([str(c) for c in cmd], cwd=ROOT, **kwargs)
+
+
+def ensure_environment() -> pathlib.Path:
+    if sys.version_info < (3, 10):
+        sys.exit(f"Python 3.10 or newer is needed, this is {sys.version.split()[0]}")
+    python = venv_python()
+    if not python.exists():
+        say(f"creating a virtual environment in {VENV}")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if not STAMP.exists() or STAMP.read_text().strip() != wanted:
+        say("installing course_lib and its pinned dependencies (first time: a few minutes)")
+        pip = [python, "-m", "pip", "--disable-pip-version-check"]
+        if run([*pip, "install", "-q", "--upgrade", "pip"]) or run([*pip, "install", "-q", "-e", ".[test]"]):
+            sys.exit("[bootstrap] installation failed; see the pip output above")
+        STAMP.write_text(wanted)
+    else:
+        say(f"environment up to date ({VENV})")
+    return python
+
+
+def course(args) -> int:
+    python = ensure_environment()
+    target = args.target or os.environ.get("UNIT")
+    cmd = [python, "-m", "course_lib.cli", "run", "--mode", args.mode]
+    return run(cmd + ([target] if target else []))
+
+
+def test(args) -> int:
+    python = ensure_environment()
+    target = args.target or os.environ.get("UNIT")
+    cmd = [python, "-m", "pytest", "-n", str(args.workers), "--dist", "loadfile"]
+    if target:
+        from_manifest = subprocess.run(
+            [python, "-c", "import sys; from course_lib import manifest; "
+             "print(manifest.load().unit(sys.argv[1]).dir)", target],
+            cwd=ROOT, capture_output=True, text=True)
+        if from_manifest.returncode:
+            sys.exit(f"[bootstrap] unknown unit {target!r}: {from_manifest.stderr.strip().splitlines()[-1]}")
+        cmd += ["tests", f"notebooks/{from_manifest.stdout.strip()}"]
+    start = time.perf_counter()
+    code = run(cmd + args.pytest_args, env={**os.environ, "COURSE_MODE": "smoke"})
+    say(f"test suite finished in {time.perf_counter() - start:.0f} s with exit code {code}")
+    if code == PYTEST_NO_TESTS:
+        say("pytest collected no tests" + (f" for {target!r}" if target else ""))
+        # An empty selection of one unit is legitimate; an empty full suite means collection broke.
+        return 0 if target else 1
+    return code
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("course", help="set up, then execute the notebooks and render build/index.html")
+    p.add_argument("target", nargs="?", help="a unit (u1) or notebook (00_start_here); default: all")
+    p.add_argument("--mode", choices=("smoke", "default", "full"), default="default")
+    p.set_defaults(func=course)
+    p = sub.add_parser("test", help="set up, then run the whole test suite")
+    p.add_argument("target", nargs="?", help="only this unit's notebooks (library tests always run)")
+    p.add_argument("--workers", type=int, default=max(1, os.cpu_count() or 1))
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments after --")
+    p.set_defaults(func=test)
+    args = parser.parse_args()
+    if getattr(args, "pytest_args", None) and args.pytest_args[0] == "--":
+        args.pytest_args = args.pytest_args[1:]
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+import json
+import pathlib
+
+import pytest
+
+from course_lib import badges, manifest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+COURSE = manifest.load()
+
+
+def test_manifest_and_files_agree():
+    """Every notebook file is in the manifest, and every manifest entry has a file."""
+    assert badges.file_problems(COURSE, ROOT) == []
+
+
+def test_generated_content_matches_manifest():
+    """Titles, Colab badges, setup cells and the README table are what `course badges` generates."""
+    assert badges.sync(ROOT, write=False) == []
+
+
+def test_repository_url_lives_in_one_place():
+    url = COURSE.repository
+    offenders = []
+    for path in ROOT.rglob("*"):
+        if any(part in {".git", ".venv", "build", "__pycache__"} for part in path.parts) or not path.is_file():
+            continue
+        if path.suffix in {".py", ".md", ".toml", ".yml", ".cfg", ".sh", ""} and path.name != "manifest.toml":
+            if url in path.read_text(errors="ignore"):
+                offenders.append(str(path.relative_to(ROOT)))
+    # Notebooks and the README carry generated copies, which test_generated_content_matches_manifest checks.
+    assert [p for p in offenders if p != "README.md"] == []
+
+
+def test_every_notebook_has_badge_and_setup_cell():
+    for nb in COURSE.notebooks:
+        cells = json.loads((ROOT / nb.path).read_text())["cells"]
+        assert cells[0]["cell_type"] == "markdown"
+        assert COURSE.badge(nb.path) in "".join(cells[0]["source"]), nb.path
+        first_code = next(c for c in cells if c["cell_type"] == "code")
+        assert "".join(first_code["source"]) == COURSE.setup_cell(), nb.path
+
+
+def test_badge_mismatch_is_reported(tmp_path):
+    nb = COURSE.notebooks[0]
+    copy = tmp_path / "nb.ipynb"
+    data = json.loads((ROOT / nb.path).read_text())
+    data["cells"][0]["source"] = ["".join(data["cells"][0]["source"]).replace("u0_start", "u9_elsewhere")]
+    copy.write_text(json.dumps(data))
+    problems = badges.sync_notebook(COURSE, copy, nb.path, nb.title, write=False)
+    assert problems and "badge" in problems[0]
+    assert badges.sync_notebook(COURSE, copy, nb.path, nb.title, write=True)
+    assert badges.sync_notebook(COURSE, copy, nb.path, nb.title, write=False) == []
+
+
+def test_stray_and_missing_files_are_reported(tmp_path):
+    (tmp_path / "notebooks" / "u0_start").mkdir(parents=True)
+    (tmp_path / "notebooks" / "u0_start" / "stray.ipynb").write_text("{}")
+    problems = badges.file_problems(COURSE, tmp_path)
+    assert any("stray.ipynb: notebook file is not in" in p for p in problems)
+    assert any("00_start_here.ipynb: listed in the manifest but the file does not exist" in p for p in problems)
+
+
+def test_select_targets():
+    assert COURSE.select(None) == COURSE.notebooks
+    assert COURSE.select("u0") == list(COURSE.unit("u0").notebooks)
+    assert COURSE.select("u0_start") == COURSE.select("u0")
+    assert COURSE.select("00_start_here")[0].path == "notebooks/u0_start/00_start_here.ipynb"
+    with pytest.raises(KeyError, match="neither a unit"):
+        COURSE.select("u99")
+
+
+def test_manifest_validation_errors():
+    good = '[[units]]\nid="u1"\ndir="u1_x"\ntitle="t"\ntopics=[{id="u1.a", text="A"}]\n'
+    with pytest.raises(ValueError, match="repository"):
+        manifest.parse(good)
+    bad_topic = ('repository="https://github.com/o/r"\n' + good +
+                 '[[units.notebooks]]\nfile="a.ipynb"\ntitle="A"\ncovers=[{topic="u1.zzz", section="s"}]\n')
+    with pytest.raises(ValueError, match="u1.zzz"):
+        manifest.parse(bad_topic)
+
+
+def test_colab_url_shape():
+    url = COURSE.colab_url("notebooks/x/y.ipynb")
+    assert url.startswith("https://colab.research.google.com/github/")
+    assert url.endswith(f"/blob/{COURSE.branch}/notebooks/x/y.ipynb")
