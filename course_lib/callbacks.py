@@ -39,12 +39,14 @@ class LivePlot(keras.callbacks.Callback):
         self.redraws = 0
         self._handle = None
         self._fig = None
+        self._drawn_epochs = 0
 
     def on_train_begin(self, logs=None):
         self.history = {}
         self.redraws = 0
         self._handle = None
         self._fig = None
+        self._drawn_epochs = 0
 
     def on_epoch_end(self, epoch, logs=None):
         for name, value in (logs or {}).items():
@@ -56,7 +58,8 @@ class LivePlot(keras.callbacks.Callback):
         if not self.history:
             return
         if self.live:
-            self._draw()  # make sure the last epoch is shown
+            if self._drawn_epochs < len(next(iter(self.history.values()))):
+                self._draw()  # the last epochs fell between redraws
         else:
             from IPython.display import display
 
@@ -77,3 +80,4 @@ class LivePlot(keras.callbacks.Callback):
         else:
             self._handle.update(self._fig)
         self.redraws += 1
+        self._drawn_epochs = len(next(iter(self.history.values())))

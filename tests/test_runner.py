@@ -1,0 +1,86 @@
+"""`course run` machinery on throwaway notebooks: status, metrics, HTML and the summary."""
+
+import csv
+import json
+
+import pytest
+
+from course_lib import manifest, runner
+
+
+def write_nb(path, *sources):
+    cells = [{"cell_type": "code", "id": f"c{i}", "metadata": {}, "execution_count": None, "outputs": [],
+              "source": src} for i, src in enumerate(sources)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"cells": cells, "metadata": {"kernelspec": {"name": "python3",
+                    "display_name": "Python 3", "language": "python"}}, "nbformat": 4, "nbformat_minor": 5}))
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("repo")
+    native_log = "I0000 00:00:1795329112.421004    2376 cudart_stub.cc:31] Could not find cuda drivers"
+    write_nb(root / "notebooks/u9/good.ipynb",
+             f"import sys; sys.stderr.write({native_log!r} + '\\n'); sys.stderr.write('a real warning\\n')",
+             "import os, course_lib as cl\nassert os.environ['COURSE_MODE'] == 'smoke'\n"
+             "cl.report(answer=42, score=0.5, data_source='synthetic:test')")
+    write_nb(root / "notebooks/u9/broken.ipynb", "raise ValueError('boom at cell 1')")
+    write_nb(root / "notebooks/u9/silent.ipynb", "x = 1")
+    build = root / "build"
+    results = {}
+    for stem in ("good", "broken", "silent"):
+        nb = manifest.Notebook("u9", f"notebooks/u9/{stem}.ipynb", stem, ())
+        result = runner.execute_notebook(nb, root=root, build=build, mode="smoke")
+        runner.record(result, build)
+        results[stem] = result
+    return build, results
+
+
+def test_good_notebook_reports_metrics_and_source(runs):
+    build, results = runs
+    good = results["good"]
+    assert good.status == "ok" and good.metrics == {"answer": 42, "score": 0.5}
+    assert good.data_sources == ["synthetic:test"] and good.runtime_s > 0
+    assert (build / "html/u9/good.html").exists() and (build / "executed/u9/good.ipynb").exists()
+
+
+def test_native_tf_logs_are_stripped_but_real_stderr_kept(runs):
+    build, _ = runs
+    cell = json.loads((build / "executed/u9/good.ipynb").read_text())["cells"][0]
+    text = "".join("".join(o.get("text", "")) for o in cell["outputs"])
+    assert "cudart_stub" not in text and "a real warning" in text
+
+
+def test_failures_are_recorded_and_do_not_stop_the_run(runs):
+    _, results = runs
+    assert results["broken"].status == "failed" and "boom at cell 1" in results["broken"].error
+    assert results["silent"].status == "failed" and "never called course_lib.report" in results["silent"].error
+
+
+def test_summary_csv_and_index(runs):
+    build, _ = runs
+    rows = list(csv.DictReader((build / "summary.csv").open()))
+    assert [r["notebook"] for r in rows] == [f"notebooks/u9/{s}.ipynb" for s in ("broken", "good", "silent")]
+    good = next(r for r in rows if r["notebook"].endswith("good.ipynb"))
+    assert good["metrics"] == "answer=42, score=0.5" and good["data_sources"] == "synthetic:test"
+    assert good["unit"] == "u9" and good["mode"] == "smoke"
+    index = (build / "index.html").read_text()
+    assert "href='html/u9/good.html'" in index and "boom at cell 1" in index
+
+
+def test_rerun_replaces_the_row(runs):
+    build, results = runs
+    again = runner.RunResult(**{**results["good"].__dict__, "metrics": {"answer": 43}})
+    rows = runner.record(again, build)
+    assert len(rows) == 3 and rows["notebooks/u9/good.ipynb"]["metrics"] == {"answer": 43}
+
+
+def test_corrupt_results_file_is_named(tmp_path):
+    (tmp_path / "results.json").write_text("{not json")
+    with pytest.raises(ValueError, match="results.json is not valid JSON"):
+        runner.load_results(tmp_path)
+
+
+def test_run_rejects_bad_mode():
+    with pytest.raises(ValueError, match="mode must be one of"):
+        runner.run("u0", mode="fast")
