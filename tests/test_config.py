@@ -88,3 +88,17 @@ def test_set_seed_rejects_bad_values():
 def test_cache_dir_honours_env(monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_CACHE", str(tmp_path / "c"))
     assert config.cache_dir() == tmp_path / "c" and (tmp_path / "c").is_dir()
+
+
+def test_deterministic_switch_enables_op_determinism():
+    """Op determinism is process-global, so check it in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    code = ("import tensorflow as tf; from course_lib import config; "
+            "before = tf.config.experimental.is_op_determinism_enabled(); config.set_seed(3); "
+            "mid = tf.config.experimental.is_op_determinism_enabled(); config.set_seed(3, deterministic=True); "
+            "print(before, mid, tf.config.experimental.is_op_determinism_enabled())")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.split() == ["False", "False", "True"]
