@@ -79,6 +79,8 @@ def execute_notebook(nb: manifest.Notebook, *, root: pathlib.Path, build: pathli
         client.execute()
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
         status, error = "failed", _first_line(exc)
+    except Exception as exc:  # the kernel never started, or died in set-up: still one row, and go on
+        status, error = "failed", f"kernel error: {type(exc).__name__}: {_first_line(exc)}"
     finally:
         for key, value in saved.items():
             if value is None:

@@ -84,3 +84,16 @@ def test_corrupt_results_file_is_named(tmp_path):
 def test_run_rejects_bad_mode():
     with pytest.raises(ValueError, match="mode must be one of"):
         runner.run("u0", mode="fast")
+
+
+def test_kernel_that_cannot_start_is_a_failed_row(tmp_path, monkeypatch):
+    import nbclient
+
+    def no_kernel(self, *args, **kwargs):
+        raise RuntimeError("Kernel didn't respond in 60 seconds")
+
+    monkeypatch.setattr(nbclient.NotebookClient, "execute", no_kernel)
+    write_nb(tmp_path / "notebooks/u9/x.ipynb", "x = 1")
+    nb = manifest.Notebook("u9", "notebooks/u9/x.ipynb", "x", ())
+    result = runner.execute_notebook(nb, root=tmp_path, build=tmp_path / "build", mode="smoke")
+    assert result.status == "failed" and "Kernel didn't respond" in result.error
