@@ -1,0 +1,46 @@
+"""Entry point of a grading kernel: apply resource limits to this process, then start ipykernel.
+
+Started by :mod:`course_lib.grading.sandbox` as
+``python -m course_lib.grading._kernel --memory-mb M --file-mb F -- -f CONNECTION_FILE``.
+The limits are set with soft = hard, so the submission cannot raise them again, and
+they are inherited by every process the submission starts.
+
+Memory is limited with RLIMIT_DATA (private writable memory: the heap, numpy arrays)
+rather than RLIMIT_AS, because TensorFlow reserves gigabytes of address space it never
+uses and does not even import under a few-GB RLIMIT_AS. The sandbox also watches the
+resident memory of the kernel's whole session and kills it past the limit.
+"""
+
+import os
+import resource
+import sys
+
+
+def _limit(which: int, value: int) -> None:
+    _, hard = resource.getrlimit(which)
+    value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+    resource.setrlimit(which, (value, value))
+
+
+def main(argv: list[str]) -> None:
+    if "--" not in argv:
+        raise SystemExit("usage: python -m course_lib.grading._kernel --memory-mb M --file-mb F -- KERNEL_ARGS")
+    split = argv.index("--")
+    options = dict(zip(argv[:split:2], argv[1:split:2]))
+    memory = int(options["--memory-mb"]) << 20
+    if hasattr(resource, "RLIMIT_DATA"):
+        _limit(resource.RLIMIT_DATA, memory)
+    _limit(resource.RLIMIT_FSIZE, int(options["--file-mb"]) << 20)
+    _limit(resource.RLIMIT_CORE, 0)  # a crashing submission leaves no core file behind
+    # Like ipykernel_launcher: keep the working directory off sys.path while ipykernel loads;
+    # IPython puts it back for the notebook's own imports.
+    if sys.path and sys.path[0] in ("", os.getcwd()):
+        del sys.path[0]
+    sys.argv = [sys.argv[0], *argv[split + 1:]]
+    from ipykernel import kernelapp
+
+    kernelapp.launch_new_instance()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
