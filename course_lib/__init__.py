@@ -22,7 +22,8 @@ from .results import report
 # Keep TensorFlow's C++ start-up chatter out of notebooks; real warnings still show.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-_SUBMODULES = {"callbacks", "colab", "config", "data", "device", "manifest", "net", "plots", "results", "runner"}
+_SUBMODULES = {"activations", "callbacks", "colab", "config", "data", "device", "grading", "manifest", "net", "plots",
+               "results", "runner", "scratch", "synthetic"}
 
 __all__ = ["__version__", "budget", "by_mode", "mode", "report", "set_seed", "setup", *sorted(_SUBMODULES)]
 

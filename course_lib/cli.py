@@ -70,6 +70,44 @@ def _cmd_badges(args) -> int:
     return 1 if unfixable else 0
 
 
+def _cmd_data(args) -> int:
+    from . import data_commands  # numpy and the registry only: no TensorFlow
+
+    return data_commands.run(args)
+
+
+def _cmd_check(args) -> int:
+    from .grading import gradebook, sandbox  # jupyter_client and numpy; the kernel imports the rest
+
+    try:
+        limits = sandbox.Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
+        graded = gradebook.grade_notebook(args.exercise, args.notebook, limits=limits, part=args.part)
+    except (ValueError, OSError) as exc:
+        print(f"course check: {exc}", file=sys.stderr)
+        return 2
+    for note in graded.notes:
+        print(f"⚠️  {note}")
+    print("\n".join(graded.report.lines()))
+    return 0 if graded.report.total == graded.report.max_points else 1
+
+
+def _cmd_grade(args) -> int:
+    from .grading import gradebook, sandbox
+
+    try:
+        limits = sandbox.Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
+        summary = gradebook.grade(args.exercise, args.submissions, args.out, workers=args.workers, force=args.force,
+                                  extra_checks=args.extra_checks, limits=limits, progress=not args.no_progress)
+    except (ValueError, OSError) as exc:
+        print(f"course grade: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"course grade: interrupted; every row finished so far is in {args.out}", file=sys.stderr)
+        return 130
+    print(f"wrote {summary.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description="Deep-learning course companion: run notebooks, "
                                      "check the environment and keep generated content in step.")
@@ -93,6 +131,39 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also save the executed notebook over its source (maintainers refreshing outputs)")
     p.add_argument("--clean", action="store_true", help="delete build/ first")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("data", help="datasets: list them, prefetch the full ones for offline use, verify the cache")
+    data_sub = p.add_subparsers(dest="data_command", metavar="ACTION", required=True)
+    q = data_sub.add_parser("list", help="every dataset, its offline and full sources and what is here")
+    q.add_argument("--json", action="store_true", help="machine-readable output")
+    q = data_sub.add_parser("prefetch", help="download the full datasets into the cache (and the Keras cache)")
+    q.add_argument("names", nargs="*", help="datasets to fetch (default: every one with a download)")
+    q.add_argument("--timeout", type=float, default=None,
+                   help="seconds without data before a download gives up (default: COURSE_NET_TIMEOUT or 3)")
+    data_sub.add_parser("verify", help="check every cached file's SHA-256; report corrupt or partial files")
+    p.set_defaults(func=_cmd_data)
+
+    p = sub.add_parser("check", help="run an exercise's checks on one notebook, in a sandboxed kernel")
+    p.add_argument("exercise", help="exercise id, e.g. u1.activations (see `course list`)")
+    p.add_argument("notebook", help="the notebook file to check")
+    p.add_argument("--part", help="only this part")
+    p.add_argument("--timeout", type=float, default=120.0,
+                   help="seconds for the notebook's cells, and again for the checks (default 120)")
+    p.add_argument("--memory-mb", type=int, default=4096, help="memory limit of the kernel in MB (default 4096)")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("grade", help="grade a folder of submitted notebooks into a CSV gradebook (sandboxed)")
+    p.add_argument("exercise", help="exercise id, e.g. u1.activations (see `course list`)")
+    p.add_argument("submissions", metavar="SUBMISSIONS_DIR", help="folder with one submitted notebook per student")
+    p.add_argument("--out", default="grades.csv", help="gradebook CSV; re-runs skip rows already there (default grades.csv)")
+    p.add_argument("--workers", type=int, default=None, help="submissions graded in parallel (default: CPU cores)")
+    p.add_argument("--force", action="store_true", help="regrade every submission, even those already in --out")
+    p.add_argument("--extra-checks", metavar="DIR", help="folder of instructor-only checks modules (u1_activations.py)")
+    p.add_argument("--timeout", type=float, default=120.0,
+                   help="seconds per submission for its cells, and again for the checks (default 120)")
+    p.add_argument("--memory-mb", type=int, default=4096, help="memory limit per submission in MB (default 4096)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_grade)
 
     p = sub.add_parser("badges", help="regenerate titles, Colab badges, setup cells and the README table")
     p.add_argument("--check", action="store_true", help="only report mismatches; exit 1 if any")

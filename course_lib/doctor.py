@@ -69,13 +69,16 @@ def format_report(report: dict) -> str:
                   f"cuda build   {dev['cuda_build']}  cuda {dev['cuda_version']}  cudnn {dev['cudnn_version']}",
                   f"precision    {dev['mixed_precision_policy']}   keras backend {dev['keras_backend']}"]
     net_info = report["network"]
-    state = "reachable" if net_info["reachable"] else "unreachable: loaders use their offline sources"
+    state = "reachable" if net_info["reachable"] else "unreachable: loaders use the cache or their offline sources"
     forced = f" (forced by COURSE_OFFLINE={net_info['forced']})" if net_info["forced"] else ""
     lines.append(f"network      {state}{forced}, probe took {net_info['probe_seconds']} s")
     ds = report["datasets_offline"]
     if "error" in ds:
         lines.append(f"datasets     ERROR {ds['error']}")
     else:
-        lines.append("offline data " + ", ".join(f"{name} {'yes' if ok else 'no'}" for name, ok in ds.items()))
+        missing = [name for name, ok in ds.items() if not ok]
+        lines.append(f"offline data {len(ds) - len(missing)} of {len(ds)} datasets available"
+                     + (f"; not available offline: {', '.join(missing)}" if missing else "")
+                     + "  (details: course data list)")
     lines.append("```")
     return "\n".join(lines)

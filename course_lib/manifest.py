@@ -136,7 +136,7 @@ class Course:
             "",
             "import course_lib as cl",
             "",
-            "cl.setup()",
+            "cl.setup();  # prints one status line",
         ])
 
     def topic_ids(self) -> list[str]:

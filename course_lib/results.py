@@ -6,7 +6,7 @@ text. Outside ``course run`` the metrics are only printed.
 
 >>> import course_lib as cl
 >>> cl.report(test_accuracy=0.97)                       # doctest: +SKIP
-📊 test_accuracy=0.9700  (data: bundled:sklearn-digits)
+📊 test_accuracy=0.97  (data: bundled:sklearn)
 
 Loaders record where their data came from with :func:`note_data_source`, so the
 summary says which path ran without the notebook repeating it.
@@ -74,7 +74,7 @@ def report(*, data_source: str | None = None, **metrics) -> dict:
         with os.fdopen(fd, "w") as fh:
             json.dump(record, fh)
         os.replace(tmp, path)
-    shown = "  ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in cleaned.items())
+    shown = "  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in cleaned.items())
     sources = ", ".join(record["data_sources"]) or "not recorded"
     print(f"📊 {shown}  (data: {sources})")
     return record

@@ -146,7 +146,7 @@ def record(result: RunResult, build: pathlib.Path) -> dict[str, dict]:
     rows = load_results(build)
     rows[result.notebook] = dataclasses.asdict(result)
     tmp = build / "results.json.tmp"
-    tmp.write_text(json.dumps(rows, indent=2, sort_keys=True))
+    tmp.write_text(json.dumps(rows, indent=2))
     os.replace(tmp, build / "results.json")
     write_summary(rows, build)
     return rows
@@ -159,7 +159,7 @@ def _format_metrics(metrics: dict) -> str:
 def write_summary(rows: dict[str, dict], build: pathlib.Path) -> None:
     """``summary.csv`` and ``index.html``, in manifest order."""
     order = {nb.path: i for i, nb in enumerate(manifest.load().notebooks)}
-    ordered = sorted(rows.values(), key=lambda r: order.get(r["notebook"], len(order)))
+    ordered = sorted(rows.values(), key=lambda r: (order.get(r["notebook"], len(order)), r["notebook"]))
     with open(build / "summary.csv", "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(SUMMARY_FIELDS)

@@ -21,7 +21,8 @@ def test_report_writes_and_merges(monkeypatch, tmp_path, capsys):
     saved = json.loads(target.read_text())
     assert saved["metrics"] == {"accuracy": 0.5, "loss": 0.25}
     assert saved["data_sources"] == ["bundled:sklearn", "synthetic:xor"]
-    assert "accuracy=0.5000" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "accuracy=0.5  " in out and "loss=0.25  " in out
 
 
 def test_report_without_runner_only_prints(monkeypatch, capsys):
@@ -39,3 +40,9 @@ def test_report_rejects_bad_values_naming_the_metric(value, error):
 def test_report_needs_a_metric():
     with pytest.raises(ValueError, match="at least one metric"):
         results.report()
+
+
+def test_small_metrics_keep_their_significant_digits(monkeypatch, capsys):
+    monkeypatch.delenv("COURSE_RESULTS_FILE", raising=False)
+    results.report(rel_error=2.41e-9)
+    assert "rel_error=2.41e-09" in capsys.readouterr().out
