@@ -260,6 +260,31 @@ class _Kernel:
         self.kc.start_channels(shell=True, iopub=bool(self.capture), stdin=False, hb=False, control=False)
         deadline = time.monotonic() + self.limits.startup_timeout_s
         self.request(self.kc.kernel_info(), deadline, "while starting", startup=True)
+        if self.capture:
+            self._await_iopub(deadline)
+
+    def _await_iopub(self, deadline: float) -> None:
+        """Wait until the output channel really receives.
+
+        ZeroMQ drops what the kernel publishes before our subscription reaches it (a
+        "slow joiner"), which on a loaded machine can swallow the first cell's output.
+        Every kernel_info request makes the kernel publish its status, so ping until
+        one of those arrives, then discard them.
+        """
+        while True:
+            try:
+                self.kc.get_iopub_msg(timeout=0.2)
+                break
+            except queue.Empty:
+                pass
+            if time.monotonic() > deadline:
+                raise _Stopped("error", "the kernel's output channel did not connect")
+            self.request(self.kc.kernel_info(), deadline, "while starting", startup=True)
+        while True:
+            try:
+                self.kc.get_iopub_msg(timeout=0.05)
+            except queue.Empty:
+                return
 
     def run(self, source: str, deadline: float, where: str) -> dict:
         msg_id = self.kc.execute(source, store_history=True, allow_stdin=False, stop_on_error=False)
