@@ -22,6 +22,7 @@ import os
 import pathlib
 import re
 import shutil
+import tempfile
 import time
 
 from . import manifest
@@ -52,6 +53,7 @@ def execute_notebook(nb: manifest.Notebook, *, root: pathlib.Path, build: pathli
                      cell_timeout: int = 1800, write_back: bool = False) -> RunResult:
     """Run one notebook in a fresh kernel and render it; never raises for notebook errors."""
     import nbformat
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -73,8 +75,13 @@ def execute_notebook(nb: manifest.Notebook, *, root: pathlib.Path, build: pathli
     os.environ.update(env_overrides)  # the kernel inherits this process's environment
     status, error = "ok", ""
     start = time.perf_counter()
+    sockets = tempfile.TemporaryDirectory(prefix="course-kernel-")
+    km = None
     try:
-        client = NotebookClient(notebook, timeout=cell_timeout, kernel_name="python3",
+        # Unix sockets in a private folder where possible: no TCP port open while notebooks run.
+        ipc = {"transport": "ipc", "ip": f"{sockets.name}/k", "connection_file": f"{sockets.name}/kernel.json"}
+        km = KernelManager(kernel_name="python3", **(ipc if os.name == "posix" else {}))
+        client = NotebookClient(notebook, km=km, timeout=cell_timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(source.parent)}})
         client.execute()
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
@@ -82,6 +89,9 @@ def execute_notebook(nb: manifest.Notebook, *, root: pathlib.Path, build: pathli
     except Exception as exc:  # the kernel never started, or died in set-up: still one row, and go on
         status, error = "failed", f"kernel error: {type(exc).__name__}: {_first_line(exc)}"
     finally:
+        if km is not None and km.has_kernel:  # nbclient only shuts down kernel managers it made itself
+            km.shutdown_kernel(now=True)
+        sockets.cleanup()
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)

@@ -25,7 +25,7 @@ def runs(tmp_path_factory):
              "import os, course_lib as cl\nassert os.environ['COURSE_MODE'] == 'smoke'\n"
              "cl.report(answer=42, score=0.5, data_source='synthetic:test')")
     write_nb(root / "notebooks/u9/broken.ipynb", "raise ValueError('boom at cell 1')")
-    write_nb(root / "notebooks/u9/silent.ipynb", "x = 1")
+    write_nb(root / "notebooks/u9/silent.ipynb", "import os\nprint('KERNEL_PID', os.getpid())")
     build = root / "build"
     results = {}
     for stem in ("good", "broken", "silent"):
@@ -97,3 +97,16 @@ def test_kernel_that_cannot_start_is_a_failed_row(tmp_path, monkeypatch):
     nb = manifest.Notebook("u9", "notebooks/u9/x.ipynb", "x", ())
     result = runner.execute_notebook(nb, root=tmp_path, build=tmp_path / "build", mode="smoke")
     assert result.status == "failed" and "Kernel didn't respond" in result.error
+
+
+def test_no_kernel_outlives_its_notebook(runs):
+    import os
+    import time
+
+    build, _ = runs
+    cell = json.loads((build / "executed/u9/silent.ipynb").read_text())["cells"][0]
+    pid = int("".join(cell["outputs"][0]["text"]).split()[1])
+    deadline = time.monotonic() + 10
+    while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not os.path.exists(f"/proc/{pid}"), f"kernel {pid} is still running after its notebook finished"
