@@ -139,9 +139,6 @@ class Course:
             "cl.setup();  # prints one status line",
         ])
 
-    def topic_ids(self) -> list[str]:
-        return [t.id for unit in self.units for t in unit.topics]
-
 
 def _require(table: dict, key: str, where: str):
     if key not in table:
