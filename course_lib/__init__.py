@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import pkgutil
 
 from ._version import __version__
 from .config import budget, by_mode, mode, set_seed
@@ -22,8 +23,12 @@ from .results import report
 # Keep TensorFlow's C++ start-up chatter out of notebooks; real warnings still show.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-_SUBMODULES = {"activations", "callbacks", "colab", "config", "data", "device", "grading", "manifest", "net", "plots",
-               "results", "runner", "scratch", "synthetic"}
+def _submodule_names() -> frozenset[str]:
+    """The public modules and packages of course_lib, found on disk: nothing to keep in step by hand."""
+    return frozenset(info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_"))
+
+
+_SUBMODULES = _submodule_names()
 
 __all__ = ["__version__", "budget", "by_mode", "mode", "report", "set_seed", "setup", *sorted(_SUBMODULES)]
 
@@ -32,6 +37,10 @@ def __getattr__(name: str):
     if name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'course_lib' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _SUBMODULES)
 
 
 def setup(seed: int | None = None, *, deterministic: bool = False, mixed_precision: bool = False,

@@ -15,6 +15,7 @@ import keras
 import matplotlib.pyplot as plt
 
 from . import config, plots
+from ._validation import ArgumentValueError
 
 
 class LivePlot(keras.callbacks.Callback):
@@ -30,7 +31,7 @@ class LivePlot(keras.callbacks.Callback):
     def __init__(self, metrics=None, *, every: int = 1, title: str | None = None, live: bool | None = None):
         super().__init__()
         if not isinstance(every, int) or every < 1:
-            raise ValueError(f"every must be a positive int, got {every!r}")
+            raise ArgumentValueError(f"every must be a positive int, got {every!r}")
         self.metrics = metrics
         self.every = every
         self.title = title

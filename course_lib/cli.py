@@ -71,9 +71,9 @@ def _cmd_badges(args) -> int:
 
 
 def _cmd_data(args) -> int:
-    from . import data_commands  # numpy and the registry only: no TensorFlow
+    from .data import commands  # numpy and the registry only: no TensorFlow
 
-    return data_commands.run(args)
+    return commands.run(args)
 
 
 def _cmd_check(args) -> int:

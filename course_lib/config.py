@@ -24,6 +24,7 @@ import dataclasses
 import os
 import pathlib
 import random
+from ._validation import ArgumentValueError, check_seed
 
 MODES = ("smoke", "default", "full")
 MODE_ENV = "COURSE_MODE"
@@ -59,9 +60,9 @@ class Budget:
     def take(self, n_available: int, *, split: str = "train") -> int:
         """Number of samples to use out of ``n_available`` for ``split`` ('train' or 'test')."""
         if split not in ("train", "test"):
-            raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+            raise ArgumentValueError(f"split must be 'train' or 'test', got {split!r}")
         if not isinstance(n_available, int) or n_available < 0:
-            raise ValueError(f"n_available must be a non-negative int, got {n_available!r}")
+            raise ArgumentValueError(f"n_available must be a non-negative int, got {n_available!r}")
         cap = self.max_train if split == "train" else self.max_test
         return n_available if cap is None else min(cap, n_available)
 
@@ -75,10 +76,10 @@ class Budget:
         for name, factor in factors.items():
             value = getattr(self, name, None)
             if name == "mode" or not isinstance(value, (int, type(None))):
-                raise ValueError(f"cannot scale budget field {name!r}; expected one of "
+                raise ArgumentValueError(f"cannot scale budget field {name!r}; expected one of "
                                  f"{[f.name for f in dataclasses.fields(self) if f.name != 'mode']}")
             if factor <= 0:
-                raise ValueError(f"scale factor for {name!r} must be > 0, got {factor!r}")
+                raise ArgumentValueError(f"scale factor for {name!r} must be > 0, got {factor!r}")
             changes[name] = None if value is None else max(1, round(value * factor))
         return dataclasses.replace(self, **changes)
 
@@ -105,7 +106,7 @@ def budget(mode_name: str | None = None) -> Budget:
     """The :class:`Budget` for ``mode_name`` (default: the current mode)."""
     name = mode() if mode_name is None else mode_name
     if name not in BUDGETS:
-        raise ValueError(f"mode must be one of {MODES}, got {name!r}")
+        raise ArgumentValueError(f"mode must be one of {MODES}, got {name!r}")
     return BUDGETS[name]
 
 
@@ -127,9 +128,7 @@ def set_seed(value: int | None = None, *, deterministic: bool = False) -> int:
             exactly on the same machine, at some cost in speed, and ops without a
             deterministic kernel raise instead of running.
     """
-    value = seed() if value is None else value
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"seed must be a non-negative int, got {value!r}")
+    value = check_seed("seed", value, default=seed())
     random.seed(value)
     import numpy as np
 
@@ -166,5 +165,5 @@ def by_mode(*, smoke, default, full, mode_name: str | None = None):
     values = {"smoke": smoke, "default": default, "full": full}
     name = mode() if mode_name is None else mode_name
     if name not in values:
-        raise ValueError(f"mode must be one of {MODES}, got {name!r}")
+        raise ArgumentValueError(f"mode must be one of {MODES}, got {name!r}")
     return values[name]

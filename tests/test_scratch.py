@@ -238,9 +238,8 @@ def _keras_twin(net: scratch.MLP, keras_activations):
     ([4, 6, 3], ["elu", "softmax"], ["elu", "softmax"], "categorical_crossentropy", "categorical_crossentropy",
      "onehot"),
     ([2, 3, 3, 2], ["sigmoid", "softplus", "linear"], ["sigmoid", "softplus", "linear"], "mse", "mse", "real"),
-    # Keras's categorical_hinge takes the rival score as max((1 − y)·s), which equals Crammer–Singer's
-    # max over wrong classes only when some wrong-class score is >= 0; softplus keeps scores positive.
-    ([5, 4, 3], ["tanh", "softplus"], ["tanh", "softplus"], "crammer_singer", "categorical_hinge", "onehot"),
+    # tanh outputs include negative scores, where categorical_hinge and Crammer–Singer part ways.
+    ([5, 4, 3], ["tanh", "tanh"], ["tanh", "tanh"], "categorical_hinge", "categorical_hinge", "onehot"),
 ])
 def test_backprop_matches_tf_gradient_tape(sizes, ours, theirs, loss, keras_loss, kind):
     import keras
@@ -315,7 +314,7 @@ def test_mlp_copies_its_inputs_and_validates_shapes():
 @pytest.mark.parametrize("ours, theirs, kind", [
     ("mse", "mean_squared_error", "real"), ("binary_crossentropy", "binary_crossentropy", "prob"),
     ("categorical_crossentropy", "categorical_crossentropy", "onehot"), ("hinge", "hinge", "binary"),
-    ("crammer_singer", "categorical_hinge", "onehot"),
+    ("categorical_hinge", "categorical_hinge", "onehot"),
 ])
 def test_losses_match_keras(ours, theirs, kind):
     import keras
@@ -326,9 +325,8 @@ def test_losses_match_keras(ours, theirs, kind):
         y, y_hat = rng.integers(0, 2, (6, 3)).astype(float), rng.uniform(0.05, 0.95, (6, 3))
     elif kind == "onehot":
         y = scratch.one_hot(rng.integers(0, 3, 6), 3)
-        # Positive scores for categorical_hinge: see test_backprop_matches_tf_gradient_tape.
         y_hat = np.exp(scores) / np.exp(scores).sum(1, keepdims=True) if ours == "categorical_crossentropy" \
-            else np.abs(scores)
+            else scores
     elif kind == "binary":
         y, y_hat = rng.integers(0, 2, (6, 3)).astype(float), scores
     else:
@@ -345,6 +343,21 @@ def test_loss_gradients_match_finite_differences(name):
     loss = scratch.get_loss(name)
     numeric = scratch.numerical_gradients(lambda: loss(y, y_hat), [y_hat])[0]
     assert scratch.relative_error(loss.gradient(y, y_hat), numeric) < 1e-6
+
+
+@pytest.mark.parametrize("scores, crammer_singer, keras_value", [
+    ([0.5, -0.2, -0.3], 0.3, 0.5),  # every rival negative: Keras's max((1 − y)·s) picks the true class's 0
+    ([0.5, 0.2, -0.3], 0.7, 0.7),  # a rival >= 0: the two losses agree
+    ([-0.4, -0.1, -0.9], 1.3, 1.4),  # the true class scores below zero too
+])
+def test_crammer_singer_differs_from_keras_categorical_hinge(scores, crammer_singer, keras_value):
+    import keras
+
+    y, s = np.array([[1.0, 0.0, 0.0]]), np.array([scores])
+    keras_loss = float(keras.ops.convert_to_numpy(keras.losses.categorical_hinge(y, s))[0])
+    assert scratch.get_loss("crammer_singer")(y, s) == pytest.approx(crammer_singer)
+    assert keras_loss == pytest.approx(keras_value)
+    assert scratch.get_loss("categorical_hinge")(y, s) == pytest.approx(keras_value)
 
 
 def test_weston_watkins_by_hand_and_differs_from_crammer_singer():
@@ -385,5 +398,5 @@ def test_numerical_gradients_restores_parameters_and_relative_error_scales():
 
 
 def test_scratch_imports_without_tensorflow():
-    code = "import sys, course_lib.scratch, course_lib.activations; assert 'tensorflow' not in sys.modules"
+    code = "import sys, course_lib.scratch, course_lib.plots, course_lib.data; assert 'tensorflow' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)

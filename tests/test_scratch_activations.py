@@ -1,9 +1,9 @@
-"""course_lib.activations: values against Keras, derivatives against finite differences."""
+"""course_lib.scratch.activations: values against Keras, derivatives against finite differences."""
 
 import numpy as np
 import pytest
 
-from course_lib import activations as acts
+from course_lib.scratch import activations as acts
 
 Z = np.linspace(-4, 4, 81) + 0.013  # avoid sitting exactly on the kinks at 0
 

@@ -21,13 +21,11 @@ This module does not import TensorFlow.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import io
 import json
 import os
 import pathlib
 import shutil
-import tempfile
 import threading
 import time
 import urllib.request
@@ -37,7 +35,9 @@ import zipfile
 
 import numpy as np
 
-from . import config, net
+from .. import config, net
+from .._files import atomic_write, md5_file, sha256_bytes, sha256_file
+from .._validation import ArgumentTypeError, ArgumentValueError
 
 SIDECAR = ".sha256"
 TIMEOUT_ENV = "COURSE_NET_TIMEOUT"
@@ -87,26 +87,6 @@ def net_timeout() -> float:
 # Checksums
 
 
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def md5_file(path: os.PathLike) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def sidecar_path(path: os.PathLike) -> pathlib.Path:
     path = pathlib.Path(path)
     return path.with_name(path.name + SIDECAR)
@@ -116,7 +96,7 @@ def write_sidecar(path: os.PathLike, digest: str | None = None) -> str:
     """Record ``path``'s SHA-256 next to it (``sha256sum -c`` can check it too); returns the digest."""
     path = pathlib.Path(path)
     digest = digest or sha256_file(path)
-    _atomic_write(sidecar_path(path), f"{digest}  {path.name}\n".encode())
+    atomic_write(sidecar_path(path), f"{digest}  {path.name}\n".encode())
     return digest
 
 
@@ -127,19 +107,6 @@ def read_sidecar(path: os.PathLike) -> str | None:
     except FileNotFoundError:
         return None
     return text[0].lower() if text and len(text[0]) == 64 else ""
-
-
-def _atomic_write(path: pathlib.Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes files private; a classroom copies this cache between users
-        os.replace(tmp, path)
-    except BaseException:
-        pathlib.Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,7 +120,7 @@ def _npz_bytes(arrays: dict[str, np.ndarray], meta: dict) -> bytes:
         for name in sorted(items):
             array = np.asarray(items[name])
             if array.dtype == object:
-                raise TypeError(f"array {name!r} has dtype object, which cannot be cached without pickle; "
+                raise ArgumentTypeError(f"array {name!r} has dtype object, which cannot be cached without pickle; "
                                 "pack strings with pack_strings() first")
             info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_EPOCH)
             with archive.open(info, "w", force_zip64=True) as member:
@@ -163,7 +130,7 @@ def _npz_bytes(arrays: dict[str, np.ndarray], meta: dict) -> bytes:
 
 def cache_path(key: str) -> pathlib.Path:
     if not key or any(c in key for c in "/\\") or key.startswith("."):
-        raise ValueError(f"key must be a plain file name such as 'mnist-full', got {key!r}")
+        raise ArgumentValueError(f"key must be a plain file name such as 'mnist-full', got {key!r}")
     return parsed_dir() / f"{key}.npz"
 
 
@@ -174,7 +141,7 @@ def save_arrays(key: str, arrays: dict[str, np.ndarray], meta: dict | None = Non
     # Checksum first: a reader never meets a finished file without one. The bytes depend
     # only on the arrays, so processes filling the same entry at once write the same file.
     write_sidecar(path, sha256_bytes(data))
-    _atomic_write(path, data)
+    atomic_write(path, data)
     return path
 
 
@@ -300,7 +267,7 @@ def download(remote: RemoteFile, *, timeout: float | None = None, progress=None)
     """
     timeout = net_timeout() if timeout is None else timeout
     if not timeout > 0:
-        raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
+        raise ArgumentValueError(f"timeout must be > 0 seconds, got {timeout!r}")
     dest = remote.path()
     if dest.exists():
         if read_sidecar(dest) == sha256_file(dest) and remote.matches(dest):

@@ -9,10 +9,13 @@ from __future__ import annotations
 import json
 import sys
 
-from . import config, data, data_cache, data_real
+from .. import config
+from . import cache
+from .registry import REGISTRY, Entry
+from .sources import keras_sets
 
 
-def _row(name: str, item: data.Entry) -> dict:
+def _row(name: str, item: Entry) -> dict:
     return {
         "name": name,
         "task": item.task,
@@ -26,7 +29,7 @@ def _row(name: str, item: data.Entry) -> dict:
 
 
 def cmd_list(args) -> int:
-    rows = [_row(name, item) for name, item in sorted(data.REGISTRY.items())]
+    rows = [_row(name, item) for name, item in sorted(REGISTRY.items())]
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
@@ -47,33 +50,33 @@ def cmd_prefetch(args) -> int:
     if args.timeout is not None and not args.timeout > 0:
         print(f"course data prefetch: --timeout must be > 0 seconds, got {args.timeout!r}", file=sys.stderr)
         return 2
-    fetchable = sorted(name for name, item in data.REGISTRY.items() if item.fetch)
+    fetchable = sorted(name for name, item in REGISTRY.items() if item.fetch)
     names = args.names or fetchable
-    unknown = [n for n in names if n not in data.REGISTRY]
+    unknown = [n for n in names if n not in REGISTRY]
     if unknown:
-        print(f"course data prefetch: unknown dataset(s) {unknown}; expected names from {sorted(data.REGISTRY)}",
+        print(f"course data prefetch: unknown dataset(s) {unknown}; expected names from {sorted(REGISTRY)}",
               file=sys.stderr)
         return 2
     if args.timeout is not None:
         import os
 
-        os.environ[data_cache.TIMEOUT_ENV] = str(args.timeout)
+        os.environ[cache.TIMEOUT_ENV] = str(args.timeout)
     failed = 0
     for name in names:
-        item = data.REGISTRY[name]
+        item = REGISTRY[name]
         if item.fetch is None:
             print(f"  = {name}: nothing to download; its offline source ({item.offline_source}) is the whole dataset")
             continue
         try:
             paths = item.fetch()
-        except (data_cache.DownloadError, data_cache.CacheError, OSError) as exc:
+        except (cache.DownloadError, cache.CacheError, OSError) as exc:
             failed += 1
             print(f"  ✗ {name}: {exc}")
             continue
         print(f"  ✓ {name}: {len(paths)} file(s) in place")
-    links = data_real.link_keras_caches()
+    links = keras_sets.link_keras_caches()
     if links:
-        print(f"linked {len(links)} file(s) into the Keras cache ({data_cache.keras_home()})")
+        print(f"linked {len(links)} file(s) into the Keras cache ({cache.keras_home()})")
     print(f"cache: {config.cache_dir()}")
     if failed:
         print(f"{failed} dataset(s) could not be fetched; with no internet that is expected, and their loaders "
@@ -82,7 +85,7 @@ def cmd_prefetch(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    report = data_cache.verify()
+    report = cache.verify()
     bad = [r for r in report if r.status != "ok"]
     for r in report:
         mark = "✓" if r.status == "ok" else "✗"

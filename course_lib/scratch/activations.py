@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from .._validation import ArgumentTypeError, ArgumentValueError, ShapeError, check_number
 
 NAMES = ("step", "linear", "sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "softplus", "softmax")
 _ALIASES = {"identity": "linear"}
@@ -86,7 +87,7 @@ def softmax_jacobian(z) -> np.ndarray:
     """The Jacobian ``∂softmax_i/∂z_j = s_i(δ_ij − s_j)`` of one vector ``z``: diag(s) − s sᵀ."""
     z = _f(z)
     if z.ndim != 1:
-        raise ValueError(f"softmax_jacobian expects one vector z of shape (k,), got shape {z.shape}")
+        raise ShapeError(f"softmax_jacobian expects one vector z of shape (k,), got shape {z.shape}")
     s = softmax(z)
     return np.diag(s) - np.outer(s, s)
 
@@ -127,7 +128,7 @@ class Activation:
         """
         z, upstream = _f(z), _f(upstream)
         if z.shape != upstream.shape:
-            raise ValueError(f"upstream must have the shape of z {z.shape}, got {upstream.shape}")
+            raise ShapeError(f"upstream must have the shape of z {z.shape}, got {upstream.shape}")
         if self.elementwise:
             return upstream * self.derivative(z)
         s = self.function(z)
@@ -136,12 +137,6 @@ class Activation:
     def __repr__(self) -> str:
         extra = "".join(f", {k}={v!r}" for k, v in self.params.items())
         return f"Activation({self.name!r}{extra})"
-
-
-def _check_alpha(name: str, alpha) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not np.isfinite(alpha):
-        raise ValueError(f"{name}: alpha must be a finite number, got {alpha!r}")
-    return float(alpha)
 
 
 def get(name, **params) -> Activation:
@@ -154,20 +149,20 @@ def get(name, **params) -> Activation:
     """
     if isinstance(name, Activation):
         if params:
-            raise ValueError(f"params {sorted(params)} given together with a ready Activation {name!r}")
+            raise ArgumentValueError(f"params {sorted(params)} given together with a ready Activation {name!r}")
         return name
     if not isinstance(name, str):
-        raise TypeError(f"activation must be a name from {NAMES} or an Activation, got {type(name).__name__}")
+        raise ArgumentTypeError(f"activation must be a name from {NAMES} or an Activation, got {type(name).__name__}")
     key = _ALIASES.get(name.lower(), name.lower())
     takes_alpha = {"leaky_relu": 0.01, "prelu": 0.25, "elu": 1.0}
     allowed = {"alpha"} if key in takes_alpha else set()
     unknown = set(params) - allowed
     if key not in NAMES:
-        raise ValueError(f"unknown activation {name!r}; expected one of {NAMES}")
+        raise ArgumentValueError(f"unknown activation {name!r}; expected one of {NAMES}")
     if unknown:
-        raise ValueError(f"activation {key!r} takes parameters {sorted(allowed) or 'none'}, got {sorted(unknown)}")
+        raise ArgumentValueError(f"activation {key!r} takes parameters {sorted(allowed) or 'none'}, got {sorted(unknown)}")
     if key in takes_alpha:
-        alpha = _check_alpha(key, params.get("alpha", takes_alpha[key]))
+        alpha = check_number(f"{key}: alpha", params.get("alpha", takes_alpha[key]))
         if key == "elu":
             return Activation(key, lambda z: elu(z, alpha),
                               lambda z: np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0.0))),
