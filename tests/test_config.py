@@ -49,10 +49,18 @@ def test_scaled_multiplies_and_validates():
         config.budget("smoke").scaled(epochs=0)
 
 
-def test_by_mode(monkeypatch):
-    monkeypatch.setenv("COURSE_MODE", "full")
-    assert config.by_mode(smoke=1, default=2, full=3) == 3
-    assert config.by_mode(smoke=1, default=2, full=3, mode_name="smoke") == 1
+@pytest.mark.parametrize("env, expected", [("smoke", 1), ("default", 2), ("full", 3), (None, 2)])
+def test_by_mode_follows_the_current_mode(monkeypatch, env, expected):
+    # Each mode picks its own value, and an unset COURSE_MODE means default (not full).
+    if env is None:
+        monkeypatch.delenv("COURSE_MODE", raising=False)
+    else:
+        monkeypatch.setenv("COURSE_MODE", env)
+    assert config.by_mode(smoke=1, default=2, full=3) == expected
+    for name, value in (("smoke", 1), ("default", 2), ("full", 3)):
+        assert config.by_mode(smoke=1, default=2, full=3, mode_name=name) == value
+    with pytest.raises(ValueError, match="mode must be one of"):
+        config.by_mode(smoke=1, default=2, full=3, mode_name="fast")
 
 
 def test_seed_env(monkeypatch):

@@ -251,7 +251,8 @@ def test_cache_files_are_byte_identical_for_identical_arrays():
     two = data_cache.save_arrays("same", arrays, {"k": 1}).read_bytes()
     assert one == two
     loaded, meta = data_cache.load_arrays("same")
-    np.testing.assert_array_equal(loaded["b"], arrays["b"]) and meta == {"k": 1}
+    np.testing.assert_array_equal(loaded["b"], arrays["b"])
+    assert meta == {"k": 1}
     with pytest.raises(TypeError, match="dtype object"):
         data_cache.save_arrays("bad", {"x": np.array(["a", None], dtype=object)})
     with pytest.raises(ValueError, match=r"key must be a plain file name .*got '../x'"):
@@ -324,6 +325,21 @@ def test_course_data_prefetch_fetches_and_verify_checks(monkeypatch, capsys):
     assert cli.main(["data", "verify"]) == 1
     out = capsys.readouterr().out
     assert re.search(r"✗ partial .*imdb.npz.1234abcd.part", out)
+
+
+@pytest.mark.parametrize("sidecar", ["garbage", "folder", "short-digest"])
+def test_verify_reports_an_unreadable_checksum_as_corrupt(sidecar):
+    path = data_cache.save_arrays("checked", {"a": np.arange(3)})
+    side = data_cache.sidecar_path(path)
+    side.unlink()
+    if sidecar == "folder":
+        side.mkdir()
+    else:
+        side.write_text("not a checksum\n" if sidecar == "garbage" else "abc123  checked.npz\n")
+    report = {str(s.path): s for s in data_cache.verify()}
+    status = report[str(path)]
+    assert (status.status, status.detail) == ("corrupt", "its sidecar is unreadable")
+    assert cli.main(["data", "verify"]) == 1
 
 
 # ------------------------------------------------------------------------------- packaging

@@ -33,9 +33,23 @@ def test_setup_validates_arguments():
         device.setup(mixed_precision="yes")
 
 
-def test_single_device_strategy_without_gpus():
+def _gpus() -> list:
+    import tensorflow as tf
+
+    return tf.config.list_logical_devices("GPU")
+
+
+def test_strategy_fits_the_devices_of_this_machine():
     strategy = device.strategy()
-    assert strategy.num_replicas_in_sync == 1
+    gpus = _gpus()
+    # What the machine running the test should give: one replica per GPU when there are
+    # several, else one device (the GPU, or the CPU).
+    expected = ("MirroredStrategy", len(gpus)) if len(gpus) >= 2 else ("OneDeviceStrategy", 1)
+    assert (type(strategy).__name__, strategy.num_replicas_in_sync) == expected
+    if len(gpus) == 1:
+        assert "GPU" in strategy.extended.worker_devices[0].upper()
+    elif not gpus:
+        assert "CPU" in strategy.extended.worker_devices[0].upper()
     with pytest.raises(ValueError, match="at least 2 devices"):
         device.strategy(devices=["/cpu:0"])
 
@@ -43,10 +57,13 @@ def test_single_device_strategy_without_gpus():
 def test_mixed_precision_training_step_runs_and_resets():
     try:
         info = device.setup(mixed_precision=True)
-        assert info["mixed_precision_policy"] == "mixed_bfloat16"  # CPU: bfloat16 (float16 on GPUs)
+        # float16 where a GPU computes (tensor cores), bfloat16 on CPUs and TPUs.
+        expected_policy = "mixed_float16" if _gpus() else "mixed_bfloat16"
+        assert info["mixed_precision_policy"] == expected_policy
         model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
                                   keras.layers.Dense(1, dtype="float32")])
-        assert model.layers[0].compute_dtype == "bfloat16" and model.layers[0].variable_dtype == "float32"
+        compute = expected_policy.removeprefix("mixed_")
+        assert model.layers[0].compute_dtype == compute and model.layers[0].variable_dtype == "float32"
         model.compile(optimizer="adam", loss="mse")
         x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
         loss = model.train_on_batch(x, x.sum(axis=1, keepdims=True))
@@ -91,7 +108,8 @@ def test_mirrored_on_two_logical_cpus_matches_single_device():
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert len(out["devices"]) == 2 and out["replicas"] == 2
-    assert out["auto"] == "OneDeviceStrategy"  # logical CPUs are not GPUs: strategy() stays single-device
+    # Logical CPUs are not GPUs: strategy() mirrors only over real GPUs (none here, or several).
+    assert out["auto"] == ("MirroredStrategy" if len(_gpus()) >= 2 else "OneDeviceStrategy")
     single, mirrored = np.array(out["single"]), np.array(out["mirrored"])
     assert single[-1] < single[0] / 2, "the model should learn in 4 epochs"
     np.testing.assert_allclose(mirrored, single, rtol=LOSS_RTOL)

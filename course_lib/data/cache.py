@@ -102,10 +102,12 @@ def write_sidecar(path: os.PathLike, digest: str | None = None) -> str:
 
 def read_sidecar(path: os.PathLike) -> str | None:
     side = sidecar_path(path)
+    if not side.exists() and not side.is_symlink():
+        return None
     try:
         text = side.read_text().split()
-    except FileNotFoundError:
-        return None
+    except (OSError, UnicodeDecodeError):  # a folder, unreadable, or not text: no usable checksum
+        return ""
     return text[0].lower() if text and len(text[0]) == 64 else ""
 
 
