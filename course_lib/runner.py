@@ -58,6 +58,7 @@ def execute_notebook(nb: manifest.Notebook, *, root: pathlib.Path, build: pathli
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
+    root, build = pathlib.Path(root).resolve(), pathlib.Path(build).resolve()  # the kernel runs elsewhere
     source = root / nb.path
     if not source.is_file():
         raise FileNotFoundError(f"notebook {nb.path} is in the manifest but not in {root}")
@@ -65,7 +66,10 @@ def execute_notebook(nb: manifest.Notebook, *, root: pathlib.Path, build: pathli
     executed_path = build / "executed" / rel
     html_path = (build / "html" / rel).with_suffix(".html")
     metrics_path = build / "metrics" / rel.with_suffix(".json")
-    for path in (executed_path, html_path, metrics_path):
+    # The kernel process's own stdout/stderr (TensorFlow's C++ start-up lines, which bypass the
+    # notebook) go to a log file, so the console shows only our progress lines.
+    kernel_log = build / "logs" / rel.with_suffix(".kernel.log")
+    for path in (executed_path, html_path, metrics_path, kernel_log):
         path.parent.mkdir(parents=True, exist_ok=True)
     metrics_path.unlink(missing_ok=True)
 
@@ -78,13 +82,14 @@ def execute_notebook(nb: manifest.Notebook, *, root: pathlib.Path, build: pathli
     start = time.perf_counter()
     sockets = tempfile.TemporaryDirectory(prefix="course-kernel-")
     km = None
+    log = open(kernel_log, "wb")
     try:
         # Unix sockets in a private folder where possible: no TCP port open while notebooks run.
         ipc = {"transport": "ipc", "ip": f"{sockets.name}/k", "connection_file": f"{sockets.name}/kernel.json"}
         km = KernelManager(kernel_name="python3", **(ipc if os.name == "posix" else {}))
         client = NotebookClient(notebook, km=km, timeout=cell_timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(source.parent)}})
-        client.execute()
+        client.execute(stdout=log, stderr=log)
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
         status, error = "failed", _first_line(exc)
     except Exception as exc:  # the kernel never started, or died in set-up: still one row, and go on
@@ -93,6 +98,7 @@ def execute_notebook(nb: manifest.Notebook, *, root: pathlib.Path, build: pathli
         if km is not None and km.has_kernel:  # nbclient only shuts down kernel managers it made itself
             km.shutdown_kernel(now=True)
         sockets.cleanup()
+        log.close()
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
@@ -108,6 +114,8 @@ def execute_notebook(nb: manifest.Notebook, *, root: pathlib.Path, build: pathli
     reported = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
     if status == "ok" and not reported.get("metrics"):
         status, error = "failed", "the notebook never called course_lib.report(...)"
+    if status != "ok" and kernel_log.stat().st_size:
+        error += f" (kernel log: {kernel_log})"
     return RunResult(nb.unit, nb.path, status, mode, reported.get("metrics", {}), reported.get("data_sources", []),
                      round(runtime, 1), _dt.datetime.now().isoformat(timespec="seconds"), error)
 

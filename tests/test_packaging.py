@@ -57,3 +57,18 @@ def test_installed_versions_match_pins():
         if installed != version:
             wrong[name] = (version, installed)
     assert not wrong, f"installed versions differ from the pins (pinned, installed): {wrong}; rerun the bootstrap"
+
+
+def test_metadata_builds_without_deprecated_fields():
+    # setuptools deprecates the table form of project.license: it must be an SPDX expression.
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert isinstance(pyproject["project"]["license"], str), "project.license must be an SPDX string such as 'MIT'"
+    assert not any(c.startswith("License ::") for c in pyproject["project"].get("classifiers", []))
+
+
+def test_every_package_data_pattern_matches_a_file():
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    for package, patterns in package_data.items():
+        folder = ROOT / package.replace(".", "/")
+        for pattern in patterns:
+            assert list(folder.glob(pattern)), f"package-data {package}: {pattern!r} matches no file in {folder}"

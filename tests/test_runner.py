@@ -51,6 +51,21 @@ def test_native_tf_logs_are_stripped_but_real_stderr_kept(runs):
     assert "cudart_stub" not in text and "a real warning" in text
 
 
+def test_kernel_process_output_stays_off_the_console(tmp_path, capfd):
+    # TensorFlow's C++ start-up lines are written to file descriptor 2, which ipykernel both
+    # copies into the notebook and echoes to the kernel process's own stderr.
+    write_nb(tmp_path / "notebooks/u9/noisy.ipynb",
+             "import os\nos.write(2, b'I0000 native start-up line\\n')\nos.write(2, b'FD2 line from C\\n')\n"
+             "import course_lib as cl\ncl.report(x=1)")
+    nb = manifest.Notebook("u9", "notebooks/u9/noisy.ipynb", "noisy", ())
+    result = runner.execute_notebook(nb, root=tmp_path, build=tmp_path / "build", mode="smoke")
+    console = capfd.readouterr()
+    assert result.status == "ok", result.error
+    assert "FD2 line" not in console.out + console.err and "native start-up" not in console.out + console.err
+    # ipykernel forwards fd-level output to the notebook asynchronously; the log always has it.
+    assert "FD2 line from C" in (tmp_path / "build/logs/u9/noisy.kernel.log").read_text()
+
+
 def test_failures_are_recorded_and_do_not_stop_the_run(runs):
     _, results = runs
     assert results["broken"].status == "failed" and "boom at cell 1" in results["broken"].error
