@@ -3,8 +3,11 @@
 >>> from course_lib import device
 >>> info = device.describe()            # versions, devices, CUDA build, precision policy
 >>> strategy = device.strategy()        # TPU, Mirrored (2+ GPUs) or one device
->>> with strategy.scope():
-...     model = build_model()           # variables are created on the strategy's devices
+>>> import keras
+>>> with strategy.scope():             # variables are created on the strategy's devices
+...     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+>>> model.count_params()
+4
 
 Importing this module imports TensorFlow.
 """

@@ -14,7 +14,7 @@ Later units add their own modules here (optimizers, convolution, pooling, recurr
 the RBM). The names below are re-exported, so ``cl.scratch.MLP`` and friends work directly.
 
 >>> from course_lib import scratch
->>> scratch.neuron([5.0], [2.5], 90.0)  # calories = 2.5 · sugars + 90
+>>> float(scratch.neuron([5.0], [2.5], 90.0))  # calories = 2.5 · sugars + 90
 102.5
 
 Only NumPy is imported, so this package loads without TensorFlow.

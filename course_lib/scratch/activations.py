@@ -4,9 +4,9 @@ Each activation is an :class:`Activation`: call it on pre-activations ``z`` to g
 ``a = f(z)``, ask ``.derivative(z)`` for ``da/dz``, and use ``.backward(z, upstream)``
 to pass a gradient back through it (the chain rule step that backprop needs).
 
->>> from course_lib import activations
->>> sigmoid = activations.get("sigmoid")
->>> float(sigmoid(0.0)), float(sigmoid.derivative(0.0))
+>>> from course_lib.scratch import activations
+>>> s = activations.get("sigmoid")
+>>> float(s(0.0)), float(s.derivative(0.0))
 (0.5, 0.25)
 >>> activations.get("leaky_relu", alpha=0.1)(-2.0).item()
 -0.2
