@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from course_lib import manifest
+from course_lib._files import cell_source, notebook_cells
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = manifest.load().notebooks
@@ -18,21 +19,20 @@ PROGRESS_BAR = re.compile(r"━━━━|\d+/\d+ \[=+")
 
 
 def code_cells(nb):
-    cells = json.loads((ROOT / nb.path).read_text())["cells"]
-    return [c for c in cells if c["cell_type"] == "code"]
+    return notebook_cells(ROOT / nb.path, "code")
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda nb: nb.stem)
 def test_checked_cells_are_committed_executed(nb):
     for i, cell in enumerate(code_cells(nb)):
-        if "NBVAL_CHECK_OUTPUT" in "".join(cell["source"]):
+        if "NBVAL_CHECK_OUTPUT" in cell_source(cell):
             assert cell["execution_count"] is not None and cell["outputs"], \
                 f"{nb.path} code cell {i}: marked NBVAL_CHECK_OUTPUT but committed unexecuted, so nbval skips it"
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda nb: nb.stem)
 def test_no_hard_coded_budgets_and_a_report(nb):
-    sources = ["".join(c["source"]) for c in code_cells(nb)]
+    sources = [cell_source(c) for c in code_cells(nb)]
     offenders = [s.splitlines()[0] for s in sources if HARD_CODED_BUDGET.search(SCALED.sub("", s))]
     assert not offenders, f"{nb.path}: budgets must come from cl.budget(), found hard-coded values in {offenders}"
     assert any("cl.report(" in s for s in sources), f"{nb.path} never reports a metric with cl.report(...)"

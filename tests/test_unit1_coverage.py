@@ -12,6 +12,7 @@ import re
 import pytest
 
 from course_lib import manifest
+from course_lib._files import cell_source, notebook_cells
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 COURSE = manifest.load()
@@ -20,13 +21,9 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 
 def headings(notebook_path: pathlib.Path) -> list[str]:
     """The text of every markdown heading in a notebook, in order."""
-    cells = json.loads(notebook_path.read_text(encoding="utf-8"))["cells"]
     found = []
-    for cell in cells:
-        if cell.get("cell_type") != "markdown":
-            continue
-        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
-        found += [m.group(1) for line in source.splitlines() if (m := _HEADING.match(line))]
+    for cell in notebook_cells(notebook_path, "markdown"):
+        found += [m.group(1) for line in cell_source(cell).splitlines() if (m := _HEADING.match(line))]
     return found
 
 
