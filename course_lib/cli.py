@@ -29,6 +29,8 @@ def _cmd_list(args) -> int:
             print(f"    notebook  {nb.path}  {nb.title}")
         for ex in unit.exercises:
             print(f"    exercise  {ex.id}  {ex.title}  ({ex.stub})")
+        if unit.library:
+            print(f"    library   {', '.join(f'course_lib.{m}' for m in unit.library)}")
         if args.topics:
             for topic in unit.topics:
                 where = [f"{nb.stem} § {section}" for nb in unit.notebooks for t, section in nb.covers if t == topic.id]

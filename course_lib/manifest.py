@@ -60,6 +60,7 @@ class Unit:
     topics: tuple[Topic, ...]
     notebooks: tuple[Notebook, ...]
     exercises: tuple[Exercise, ...]
+    library: tuple[str, ...] = ()  # the course_lib modules the unit teaches with, e.g. "scratch.mlp"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -171,7 +172,7 @@ def parse(text: str) -> Course:
             exercises.append(Exercise(f"{unit_id}.{name}", unit_id, _require(ex, "title", where),
                                       f"exercises/{unit_id}/{name}.ipynb", f"solutions/{unit_id}/{name}.ipynb"))
         units.append(Unit(unit_id, unit_dir, _require(u, "title", where), u.get("summary", ""),
-                          topics, tuple(notebooks), tuple(exercises)))
+                          topics, tuple(notebooks), tuple(exercises), tuple(u.get("library", []))))
     ids = [u.id for u in units]
     if len(set(ids)) != len(ids):
         raise ValueError(f"manifest: unit ids must be unique, got {ids}")

@@ -88,3 +88,19 @@ def test_colab_url_shape():
     url = COURSE.colab_url("notebooks/x/y.ipynb")
     assert url.startswith("https://colab.research.google.com/github/")
     assert url.endswith(f"/blob/{COURSE.branch}/notebooks/x/y.ipynb")
+
+
+def test_units_map_to_library_modules_that_exist():
+    package = pathlib.Path(manifest.__file__).parent
+    course = manifest.load()
+    claimed = set()
+    for unit in course.units:
+        for name in unit.library:
+            path = package.joinpath(*name.split("."))
+            assert path.with_suffix(".py").is_file() or (path / "__init__.py").is_file(), \
+                f"manifest: unit {unit.id} lists course_lib.{name}, which does not exist"
+            claimed.add(name)
+    # Every teaching module of the topic packages serves some unit, so none is orphaned.
+    for folder in ("scratch", "plots"):
+        for path in sorted((package / folder).glob("[!_]*.py")):
+            assert f"{folder}.{path.stem}" in claimed, f"course_lib.{folder}.{path.stem} is not in any unit's library"
