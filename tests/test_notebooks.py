@@ -61,3 +61,18 @@ def test_nbval_really_compares_checked_cells(tmp_path):
                           text=True, timeout=300)
     assert proc.returncode == 1, proc.stdout[-2000:]
     assert "1 failed" in proc.stdout and "513" in proc.stdout
+
+
+EXERCISE_LINK = re.compile(r"\]\((\.\./\.\./exercises/(u\d+)/([a-z0-9_]+)\.ipynb)\)")
+
+
+@pytest.mark.parametrize("nb", [nb for nb in NOTEBOOKS if manifest.load().unit(nb.unit).exercises],
+                         ids=lambda nb: nb.stem)
+def test_each_notebook_links_to_an_exercise_of_its_unit(nb):
+    unit = manifest.load().unit(nb.unit)
+    text = "".join(cell_source(c) for c in notebook_cells(ROOT / nb.path, "markdown"))
+    links = EXERCISE_LINK.findall(text)
+    assert links, f"{nb.path} links to none of its unit's exercises ({[e.id for e in unit.exercises]})"
+    for target, unit_id, name in links:
+        assert (ROOT / nb.path).parent.joinpath(target).resolve().is_file(), f"{nb.path}: broken link {target}"
+        assert f"{unit_id}.{name}" in {e.id for e in unit.exercises}, f"{nb.path}: {target} is not in the manifest"
