@@ -98,6 +98,9 @@ def test_weight_images_share_a_symmetric_colour_scale():
     assert len(images) == 2
     assert all(im.get_clim() == (-4.0, 4.0) for im in images)
     np.testing.assert_array_equal(images[1].get_array(), [[-4.0, 0.0], [0.2, 0.1]])
+    colour_bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert len(colour_bars) == 1 and colour_bars[0].get_ylabel() == "weight"
+    assert not [ax for ax in plots.weight_images(kernel, (2, 2), colorbar=False).axes if ax.get_label() == "<colorbar>"]
     with pytest.raises(ValueError, match="prod\\(image_shape\\)"):
         plots.weight_images(kernel, (3, 3))
     with pytest.raises(ValueError, match="one entry per unit"):

@@ -49,7 +49,8 @@ def image_grid(images, labels=None, *, predictions=None, class_names=None, ncols
 
 
 
-def weight_images(kernel, image_shape, *, titles=None, ncols: int = 10, size: float = 1.1):
+def weight_images(kernel, image_shape, *, titles=None, ncols: int = 10, size: float = 1.1, colorbar: bool = True,
+                  label: str = "weight"):
     """Each column of a ``Dense`` kernel shown as an image: the template that unit compares its input with.
 
     The colour scale is centred on 0 and shared by all panels, so red pixels push a unit's score
@@ -59,6 +60,7 @@ def weight_images(kernel, image_shape, *, titles=None, ncols: int = 10, size: fl
         kernel: array of shape (n_pixels, n_units), e.g. ``model.layers[-1].kernel``.
         image_shape: the shape the inputs had before flattening, e.g. ``(28, 28)``.
         titles: one title per unit (default: the unit index).
+        colorbar: add one colour bar for all panels, labelled ``label``.
 
     >>> fig = weight_images([[1.0, -1.0], [0.5, 0.0], [0.0, 0.2], [-0.3, 0.1]], (2, 2))
     """
@@ -80,4 +82,6 @@ def weight_images(kernel, image_shape, *, titles=None, ncols: int = 10, size: fl
             ax.imshow(kernel[:, i].reshape(image_shape), cmap="RdBu_r", vmin=-limit, vmax=limit)
             ax.set_title(titles[i], fontsize=9)
     fig.tight_layout()
+    if colorbar and n:
+        fig.colorbar(axes.flat[0].images[0], ax=axes.ravel().tolist(), shrink=0.8, pad=0.01, label=label)
     return fig
