@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Call, Fail, Part, close_to, expect_close, fmt
+from ...core import Call, Fail, Part, close_to, expect_close, fmt
 
 ACCURACY_THRESHOLD = 0.85
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Call, Fail, Function, Part, close_to, expect_close, fmt
+from ...core import Call, Fail, Function, Part, close_to, expect_close, fmt
 
 SHAPES = [(5,), (2, 3), (2, 1, 2), (3, 2), (4,)]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import Call, Fail, Part, close_to, expect_close, fmt
+from ...core import Call, Fail, Part, close_to, expect_close, fmt
 
 WORKED = {"x": np.array([[0.05, 0.10]]), "t": np.array([[0.01, 0.99]]),
           "W1": np.array([[0.15, 0.25], [0.20, 0.30]]), "b1": np.array([0.35, 0.35]),
