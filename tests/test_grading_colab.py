@@ -43,7 +43,7 @@ def installed(tmp_path_factory):
 
 
 def test_wheel_ships_the_checks_as_package_files(installed):
-    assert (installed / "course_lib" / "grading" / "checks" / "u1_activations.py").is_file()
+    assert (installed / "course_lib" / "grading" / "checks" / "u1" / "activations.py").is_file()
     assert (installed / "course_lib" / "manifest.toml").is_file()
 
 

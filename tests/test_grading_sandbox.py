@@ -78,13 +78,13 @@ PATCH_EVERYTHING = f'''
 import builtins, numpy as np
 import course_lib.grading as grading
 from course_lib.grading import core
-from course_lib.grading.checks import u1_activations
+from course_lib.grading.checks.u1 import activations as u1_activations
 
 def check(*args, **kwargs):
     print({FORGED_LINES!r})
 
 grading.check = check
-core.judge = lambda parts, calls, results, exercise: core.Report(exercise, tuple(
+core.judge = lambda parts, calls, results, exercise, seed=None: core.Report(exercise, tuple(
     core.PartResult(p.name, p.points, p.points) for p in parts))
 for part in u1_activations.PARTS:
     object.__setattr__(part, "judge", lambda obs: None)
