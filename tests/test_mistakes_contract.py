@@ -159,3 +159,14 @@ def test_report_contract_time():
     """Not a check: prints the contract's wall time per exercise (run with -s to see it)."""
     print("\nmistakes contract, seconds per exercise: "
           + ", ".join(f"{k} {v:.2f}" for k, v in sorted(TIMES.items())) + f"; total {sum(TIMES.values()):.2f}")
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=lambda ex: ex.id)
+def test_notebooks_list_the_typical_mistakes_the_checks_know(exercise):
+    """Students read the same list the checks recognise (regenerate it with checks.typical_mistakes_markdown)."""
+    want = checks.typical_mistakes_markdown(exercise.id)
+    for path in (exercise.stub, exercise.solution):
+        cells = json.loads((ROOT / path).read_text(encoding="utf-8"))["cells"]
+        found = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
+                 and "".join(c["source"]).startswith(checks.TYPICAL_MISTAKES_HEADING)]
+        assert found == [want], f"{path}: its {checks.TYPICAL_MISTAKES_HEADING!r} cell must be exactly:\n{want}"

@@ -118,3 +118,19 @@ def load_extra(exercise: str, extra_dir: str | pathlib.Path, taken: set[str]) ->
     if clash:
         raise ValueError(f"{path}: part names {clash} are already used by the shipped checks; rename them")
     return parts
+
+
+TYPICAL_MISTAKES_HEADING = "## Typical mistakes"
+
+
+def typical_mistakes_markdown(exercise: str) -> str:
+    """The "Typical mistakes" cell of the exercise's notebooks, written from its ``MISTAKES``.
+
+    Stub and solution carry it unchanged; ``tests/test_mistakes_contract.py`` checks that it
+    matches the checks module, so the list students read is the list the checks recognise.
+    """
+    lines = [TYPICAL_MISTAKES_HEADING, "",
+             "Each of these gets its own hint from `check`. Before you run it, read your code against the list:", ""]
+    for mistake in mistakes(exercise):
+        lines.append(f"- `{mistake.part}`: {mistake.note}")
+    return "\n".join(lines)

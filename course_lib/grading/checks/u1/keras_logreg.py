@@ -2,8 +2,10 @@
 
 A Keras model cannot leave the student's kernel, so the notebook's given helpers
 report on it in numbers: ``describe_model`` (layers with weights, output units,
-parameters, compiled or not) and ``model_outputs``, which sets the model's weights to
-freshly drawn values and returns its probabilities and its loss on fresh data.
+parameters, compiled or not), ``model_loss``, which sets the model's weights to freshly
+drawn values and returns its loss on fresh data (it needs only ``build_model``, so the
+loss can be checked before ``predict_proba`` exists), and ``model_outputs``, which
+returns its probabilities and its loss.
 Those must be σ(Xw + b) and the mean binary cross-entropy, which pins down the
 architecture, the activation and the loss by behaviour rather than by name.
 Finally ``train_and_predict`` must learn freshly drawn logistic data well enough to
@@ -97,13 +99,13 @@ def _judge_probabilities(obs):
 
 def _plan_loss(rng):
     n, w, b, X, y = _weights_and_data(rng)
-    return [Call("set", "model_outputs", (n, w, b, X, y),
+    return [Call("set", "model_loss", (n, w, b, X, y),
                  text=f"the loss of your {n}-feature model with weights set to w, b, on {len(X)} fresh points")]
 
 
 def _judge_loss(obs):
     _, w, b, X, y = obs.args("set")
-    _, loss = obs.arrays("set", 2)
+    loss = obs.array("set")
     shown = obs.call("set").shown
     if loss.size != 1:
         raise Fail(f"{shown}: expected one number, got shape {loss.shape}")
