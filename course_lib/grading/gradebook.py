@@ -292,7 +292,8 @@ def grade(exercise: str, submissions: str | os.PathLike, out: str | os.PathLike 
         out: the gradebook CSV; existing rows are kept and not regraded unless ``force``.
         workers: parallel kernels; defaults to the number of CPU cores.
         force: regrade everything.
-        extra_checks: folder with instructor-only checks modules (``u1_activations.py``).
+        extra_checks: folder with instructor-only checks modules (``u1/activations.py``, or the
+            older flat name ``u1_activations.py``).
         limits: time and memory limits per submission.
         progress: show a progress bar on stderr.
         extra_env: extra environment variables for the kernels.
