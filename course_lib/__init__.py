@@ -16,6 +16,7 @@ import importlib
 import os
 import pkgutil
 
+from ._tf_logs import quiet_tensorflow_start_up
 from ._version import __version__
 from .config import budget, by_mode, mode, set_seed
 from .results import report
@@ -56,10 +57,11 @@ def setup(seed: int | None = None, *, deterministic: bool = False, mixed_precisi
     Returns:
         A dict with the version, mode, devices, seed and data path that were printed.
     """
-    from . import device, net
+    with quiet_tensorflow_start_up():
+        from . import device, net
 
-    device.setup(memory_growth=True, mixed_precision=mixed_precision, jit_compile=jit_compile)
-    used_seed = set_seed(seed, deterministic=deterministic)
+        device.setup(memory_growth=True, mixed_precision=mixed_precision, jit_compile=jit_compile)
+        used_seed = set_seed(seed, deterministic=deterministic)
     status = {
         "course_lib": __version__,
         "mode": mode(),

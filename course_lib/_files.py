@@ -48,6 +48,8 @@ def atomic_write(path: os.PathLike, data: bytes, *, mode: int = 0o644) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())  # on disk before it replaces the old file: a crash loses neither
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:

@@ -16,14 +16,11 @@ import pathlib
 import uuid
 
 from . import manifest
+from ._files import cell_source, read_notebook
 
 README_START = "<!-- units:start -->"
 README_END = "<!-- units:end -->"
 _FOLDERS = ("notebooks", "exercises", "solutions")
-
-
-def _read(path: pathlib.Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _write(path: pathlib.Path, nb: dict) -> None:
@@ -31,11 +28,6 @@ def _write(path: pathlib.Path, nb: dict) -> None:
         cell.setdefault("id", uuid.uuid4().hex[:8])
     nb["nbformat"], nb["nbformat_minor"] = 4, max(5, nb.get("nbformat_minor", 5))
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def _source(cell: dict) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
 
 
 def _as_lines(text: str) -> list[str]:
@@ -60,7 +52,7 @@ def header_of(markdown: str) -> tuple[str, str]:
 def sync_notebook(course: manifest.Course, path: pathlib.Path, rel: str, title: str, *, write: bool) -> list[str]:
     """Problems with one notebook's header and setup cell; fixes them when ``write``."""
     try:
-        nb = _read(path)
+        nb = read_notebook(path)
     except (OSError, json.JSONDecodeError) as exc:
         return [f"{rel}: cannot read notebook ({exc})"]
     cells = nb.setdefault("cells", [])
@@ -73,7 +65,7 @@ def sync_notebook(course: manifest.Course, path: pathlib.Path, rel: str, title: 
             first_md = {"cell_type": "markdown", "metadata": {}, "source": []}
             cells.insert(0, first_md)
     if first_md is not None:
-        header, rest = header_of(_source(first_md))
+        header, rest = header_of(cell_source(first_md))
         if header.rstrip("\n") != want_header.rstrip("\n"):
             if cells.index(first_md) == 0:
                 problems.append(f"{rel}: title/badge do not match the manifest (expected {want_header.strip()!r})")
@@ -82,10 +74,10 @@ def sync_notebook(course: manifest.Course, path: pathlib.Path, rel: str, title: 
                                                if rest.strip() else want_header)
     want_setup = course.setup_cell()
     code_cells = [c for c in cells if c.get("cell_type") == "code"]
-    if not code_cells or _source(code_cells[0]) != want_setup:
+    if not code_cells or cell_source(code_cells[0]) != want_setup:
         problems.append(f"{rel}: the first code cell is not the generated setup cell")
         if write:
-            if code_cells and _source(code_cells[0]).startswith(manifest.SETUP_MARKER):
+            if code_cells and cell_source(code_cells[0]).startswith(manifest.SETUP_MARKER):
                 code_cells[0]["source"] = _as_lines(want_setup)
             else:
                 new = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],

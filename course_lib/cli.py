@@ -160,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="grades.csv", help="gradebook CSV; re-runs skip rows already there (default grades.csv)")
     p.add_argument("--workers", type=int, default=None, help="submissions graded in parallel (default: CPU cores)")
     p.add_argument("--force", action="store_true", help="regrade every submission, even those already in --out")
-    p.add_argument("--extra-checks", metavar="DIR", help="folder of instructor-only checks modules (u1_activations.py)")
+    p.add_argument("--extra-checks", metavar="DIR", help="folder of instructor-only checks modules (u1/activations.py, or u1_activations.py)")
     p.add_argument("--timeout", type=float, default=120.0,
                    help="seconds per submission for its cells, and again for the checks (default 120)")
     p.add_argument("--memory-mb", type=int, default=4096, help="memory limit per submission in MB (default 4096)")

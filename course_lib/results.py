@@ -18,7 +18,7 @@ import json
 import math
 import os
 import pathlib
-import tempfile
+from ._files import atomic_write
 from ._validation import ArgumentTypeError, ArgumentValueError
 
 RESULTS_ENV = "COURSE_RESULTS_FILE"
@@ -69,12 +69,8 @@ def report(*, data_source: str | None = None, **metrics) -> dict:
         if path.exists():
             previous = json.loads(path.read_text()).get("metrics", {})
         record["metrics"] = {**previous, **record["metrics"]}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Write atomically so a kernel killed mid-write never leaves half a file.
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w") as fh:
-            json.dump(record, fh)
-        os.replace(tmp, path)
+        # Atomically, so a kernel killed mid-write never leaves half a file.
+        atomic_write(path, json.dumps(record).encode())
     shown = "  ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in cleaned.items())
     sources = ", ".join(record["data_sources"]) or "not recorded"
     print(f"📊 {shown}  (data: {sources})")

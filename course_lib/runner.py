@@ -20,16 +20,15 @@ import html
 import json
 import os
 import pathlib
-import re
 import shutil
 import tempfile
 import time
 
 from . import manifest
+from ._files import atomic_write
+from ._tf_logs import NATIVE_LOG_LINE
 from ._validation import ArgumentValueError
 
-# TensorFlow's C++ runtime writes these straight to the kernel's stderr, whatever the log level.
-_NATIVE_LOG = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\)|[IWE]\d{4} \d\d:\d\d:\d\d)")
 SUMMARY_FIELDS = ("unit", "notebook", "status", "mode", "metrics", "data_sources", "runtime_s", "finished")
 
 
@@ -128,7 +127,7 @@ def strip_native_logs(notebook) -> None:
         kept = []
         for output in cell.outputs:
             if output.get("output_type") == "stream" and output.get("name") == "stderr":
-                lines = [ln for ln in output["text"].splitlines(keepends=True) if not _NATIVE_LOG.match(ln)]
+                lines = [ln for ln in output["text"].splitlines(keepends=True) if not NATIVE_LOG_LINE.match(ln)]
                 if not "".join(lines).strip():
                     continue
                 output["text"] = "".join(lines)
@@ -164,9 +163,7 @@ def record(result: RunResult, build: pathlib.Path) -> dict[str, dict]:
     """Replace ``result``'s notebook row in the summary and rewrite the summary files."""
     rows = load_results(build)
     rows[result.notebook] = dataclasses.asdict(result)
-    tmp = build / "results.json.tmp"
-    tmp.write_text(json.dumps(rows, indent=2))
-    os.replace(tmp, build / "results.json")
+    atomic_write(build / "results.json", json.dumps(rows, indent=2).encode())
     write_summary(rows, build)
     return rows
 

@@ -6,7 +6,6 @@ vacuous. The two notebooks are the same except for the cells tagged ``answer``.
 """
 
 import csv
-import json
 import pathlib
 import re
 import shutil
@@ -15,6 +14,7 @@ import pytest
 
 from course_lib import badges, manifest
 from course_lib.grading import checks, gradebook, sandbox
+from course_lib._files import notebook_cells
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 EXERCISES = manifest.load().exercises
@@ -24,7 +24,7 @@ CHECK_CALL = re.compile(r"""\bcheck\(\s*["']([^"']+)["']\s*(?:,\s*["']([^"']+)["
 
 
 def cells(path: str) -> list[dict]:
-    return json.loads((ROOT / path).read_text(encoding="utf-8"))["cells"]
+    return notebook_cells(ROOT / path)
 
 
 def source(cell: dict) -> str:

@@ -12,13 +12,14 @@ import pytest
 
 from course_lib import grading
 from course_lib.grading import checks, core, gradebook, probe
+from course_lib._files import notebook_cells
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def answer_namespace(notebook: str) -> dict:
     """The names an exercise notebook's answer cells define (no setup cell, no TensorFlow)."""
-    cells = json.loads((ROOT / notebook).read_text())["cells"]
+    cells = notebook_cells(ROOT / notebook)
     namespace = {"np": np}
     for cell in cells:
         if "answer" in cell.get("metadata", {}).get("tags", []):
@@ -66,10 +67,10 @@ def test_check_prints_one_line_per_part_and_a_score(solution, capsys):
 
 
 def sigmoid(x):  # used by the next test through check()'s caller globals
-    return 1 / (1 + np.exp(-np.asarray(x, dtype=float)))
+    x = np.asarray(x, dtype=float)
+    return np.where(x >= 0, 1, np.exp(-np.abs(x))) / (1 + np.exp(-np.abs(x)))
 
 
-@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")
 def test_check_finds_functions_in_the_callers_globals(capsys):
     grading.check("u1.activations", "sigmoid")
     out = capsys.readouterr().out
@@ -85,7 +86,8 @@ def test_helpful_reasons_for_typical_mistakes(solution):
                   cross_entropy=lambda y, p: np.sum(y * np.log(p), axis=-1),
                   softmax_cross_entropy=lambda y, z: (-np.sum(y * np.log(solution["softmax"](z)), -1),
                                                        y - solution["softmax"](z)))
-    assert got["sigmoid_grad"] == "sigmoid_grad(0) should be 0.25, got 0.5"
+    assert got["sigmoid_grad"] == ("sigmoid_grad(x) returns sigmoid(x) itself; the derivative is "
+                                   "σ(x)·(1 − σ(x))")
     assert "1 − tanh(x)²" in got["tanh_grad"]
     assert "slope is 0.01 for x < 0" in got["leaky_relu"]
     assert "remember the minus sign" in got["cross_entropy"]
@@ -153,7 +155,7 @@ def test_probe_results_survive_json_and_record_mutation():
                                           {"fn": "h", "args": []}]}}
     results = core.roundtrip(probe.run_plan(namespace, plan))["p"]
     assert results[0]["type"] == "tuple" and results[0]["items"][1]["value"] == 3.0
-    assert results[1]["mutated"] is True
+    assert results[1]["mutated"] == [0]
     assert results[2] == {"ok": False, "missing": True}
 
 
@@ -178,14 +180,22 @@ def test_extra_checks_add_hidden_parts_and_refuse_name_clashes(tmp_path):
         "PARTS = [Part('sigmoid_symmetry', 1, ('sigmoid',), plan, judge)]\n")
     parts = checks.load("u1.activations", tmp_path)
     assert parts[-1].name == "sigmoid_symmetry" and len(parts) == len(checks.load("u1.activations")) + 1
+    # The layout of the shipped checks works too, and having both is refused.
+    (tmp_path / "u1").mkdir()
+    (tmp_path / "u1_activations.py").rename(tmp_path / "u1" / "activations.py")
+    assert checks.load("u1.activations", tmp_path)[-1].name == "sigmoid_symmetry"
+    (tmp_path / "u1_activations.py").write_text("PARTS = []\n")
+    with pytest.raises(ValueError, match="extra_checks: both .*activations.py and .*u1_activations.py exist"):
+        checks.load("u1.activations", tmp_path)
+    (tmp_path / "u1" / "activations.py").unlink()
     (tmp_path / "u1_activations.py").write_text(
-        "from course_lib.grading.checks.u1_activations import PARTS\nPARTS = PARTS[:1]\n")
+        "from course_lib.grading.checks.u1.activations import PARTS\nPARTS = PARTS[:1]\n")
     with pytest.raises(ValueError, match=r"part names \['sigmoid'\] are already used"):
         checks.load("u1.activations", tmp_path)
     with pytest.raises(FileNotFoundError, match="extra_checks must be a directory, got .*nothing"):
         checks.load("u1.activations", tmp_path / "nothing")
     (tmp_path / "u1_activations.py").unlink()
-    with pytest.raises(FileNotFoundError, match="extra_checks: expected u1_activations.py in"):
+    with pytest.raises(FileNotFoundError, match=r"extra_checks: expected u1/activations.py \(or u1_activations.py\) in"):
         checks.load("u1.activations", tmp_path)
 
 
@@ -249,7 +259,7 @@ def test_judge_only_data_never_reaches_the_probe():
 def exercise_namespace(notebook: str) -> dict:
     """Every code cell of an exercise notebook except the setup cell and the check() calls."""
     namespace = {}
-    for cell in json.loads((ROOT / notebook).read_text())["cells"]:
+    for cell in notebook_cells(ROOT / notebook):
         text = "".join(cell["source"])
         if cell["cell_type"] == "code" and "cl.setup()" not in text and "check(" not in text:
             exec(text, namespace)
@@ -333,3 +343,39 @@ def test_gradcheck_flags_one_sided_differences_and_credulous_checkers():
     assert "only for a symmetric A" in got["quadratic_grad"]
     got = exercise_reasons("gradcheck", gradient_is_correct=lambda f, grad_f, x, tol=1e-6: True)
     assert set(got) == {"gradient_is_correct"} and "should be flagged" in got["gradient_is_correct"]
+
+
+def test_a_failing_part_prints_a_seed_that_reproduces_its_inputs(solution, capsys):
+    wrong = {**solution, "softmax": lambda z: solution["softmax"](z) * 1.01}
+    grading.check("u1.activations", "softmax", namespace=wrong)
+    first = capsys.readouterr().out.splitlines()
+    (line,) = [ln for ln in first if "reproduce with" in ln]
+    seed = int(line.rsplit("seed=", 1)[1].rstrip(")"))
+    assert line.strip() == f"reproduce with check('u1.activations', 'softmax', seed={seed})"
+    grading.check("u1.activations", "softmax", namespace=wrong, seed=seed)
+    assert capsys.readouterr().out.splitlines() == first
+    # The same seed gives a part the same inputs whether it is checked alone or with the others.
+    alone = core.make_plan(checks.load("u1.activations")[4:5], seed)[1]["parts"]["softmax"]
+    together = core.make_plan(checks.load("u1.activations"), seed)[1]["parts"]["softmax"]
+    assert alone == together
+    with pytest.raises(ValueError, match="seed must be a non-negative integer, got -1"):
+        grading.run_checks("u1.activations", solution, seed=-1)
+
+
+def test_in_place_messages_name_the_argument_and_a_fitting_fix():
+    namespace = exercise_namespace("solutions/u1/backprop.ipynb")
+
+    def step_in_place(x, t, W1, b1, W2, b2, lr=0.5):
+        grads = namespace["backward"](x, t, W1, b1, W2, b2)
+        for p, g in zip((W1, b1, W2, b2), grads):
+            p -= lr * g
+        return W1, b1, W2, b2
+
+    reason = exercise_reasons("backprop", gradient_step=step_in_place)["gradient_step"]
+    assert "changed its argument W1 in place" in reason and "`W1 = W1 - lr * grad`" in reason
+    assert "z -= m" not in reason
+
+
+def test_generic_value_messages_show_enough_digits_to_differ():
+    with pytest.raises(core.Fail, match=r"should be 0\.14983, got 0\.14981$"):
+        core.expect_close(np.array([0.14981]), np.array([0.14983]), "w")

@@ -5,7 +5,6 @@ folder that the kernel finds first on PYTHONPATH; TensorFlow and numpy come from
 project's environment, as Colab's own do.
 """
 
-import json
 import pathlib
 import shutil
 import subprocess
@@ -14,13 +13,14 @@ import sys
 import pytest
 
 from course_lib.grading import sandbox
+from course_lib._files import notebook_cells
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
 def answer_cells(notebook: str) -> list[str]:
-    cells = json.loads((ROOT / notebook).read_text())["cells"]
+    cells = notebook_cells(ROOT / notebook)
     return ["".join(c["source"]) for c in cells if "answer" in c.get("metadata", {}).get("tags", [])]
 
 
@@ -43,7 +43,7 @@ def installed(tmp_path_factory):
 
 
 def test_wheel_ships_the_checks_as_package_files(installed):
-    assert (installed / "course_lib" / "grading" / "checks" / "u1_activations.py").is_file()
+    assert (installed / "course_lib" / "grading" / "checks" / "u1" / "activations.py").is_file()
     assert (installed / "course_lib" / "manifest.toml").is_file()
 
 

@@ -19,6 +19,7 @@ import time
 import pytest
 
 from course_lib import cli
+from course_lib._files import notebook_cells
 from course_lib.grading import checks, gradebook, sandbox
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.slow
 
 
 def answer_cells(notebook: str) -> list[str]:
-    cells = json.loads((ROOT / notebook).read_text())["cells"]
+    cells = notebook_cells(ROOT / notebook)
     return ["".join(c["source"]) for c in cells if "answer" in c.get("metadata", {}).get("tags", [])]
 
 
@@ -78,13 +79,13 @@ PATCH_EVERYTHING = f'''
 import builtins, numpy as np
 import course_lib.grading as grading
 from course_lib.grading import core
-from course_lib.grading.checks import u1_activations
+from course_lib.grading.checks.u1 import activations as u1_activations
 
 def check(*args, **kwargs):
     print({FORGED_LINES!r})
 
 grading.check = check
-core.judge = lambda parts, calls, results, exercise: core.Report(exercise, tuple(
+core.judge = lambda parts, calls, results, exercise, seed=None: core.Report(exercise, tuple(
     core.PartResult(p.name, p.points, p.points) for p in parts))
 for part in u1_activations.PARTS:
     object.__setattr__(part, "judge", lambda obs: None)
@@ -313,7 +314,7 @@ def test_hidden_extra_checks_become_columns(tmp_path):
 @pytest.mark.parametrize("argv, message", [
     (["grade", "u9.nothing", "."], f"exercise must be one of {checks.available()}, got 'u9.nothing'"),
     (["grade", "u1.activations", "no/such/dir"], "submissions must be an existing directory of notebooks, got 'no/such/dir'"),
-    (["grade", "u1.activations", ".", "--workers", "0"], "workers must be an integer ≥ 1, got 0"),
+    (["grade", "u1.activations", ".", "--workers", "0"], "workers must be a positive int, got 0"),
     (["grade", "u1.activations", ".", "--timeout", "-1"], "timeout_s must be a number of seconds ≥ 0.1, got -1.0"),
     (["grade", "u1.activations", ".", "--memory-mb", "10"], "memory_mb must be an integer ≥ 256 (megabytes), got 10"),
     (["grade", "u1.activations", ".", "--out", "no/dir/g.csv"], "out must be a CSV path in an existing directory"),

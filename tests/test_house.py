@@ -127,3 +127,18 @@ def test_the_package_has_docstring_examples_to_run():
                 for m in ("course_lib._validation", "course_lib.data.splits", "course_lib.scratch.mlp",
                           "course_lib.plots")}
     assert all(n >= 1 for n in examples.values()), examples
+
+
+def _sources_except(*homes: str) -> dict[str, str]:
+    return {m: p.read_text(encoding="utf-8") for m, p in MODULES.items() if m not in homes}
+
+
+def test_one_home_for_argument_checks_hashing_and_temporary_files():
+    # Argument checks live in course_lib._validation; checksums and atomic writes in course_lib._files.
+    for module, text in _sources_except("course_lib._validation").items():
+        tree = ast.parse(text)
+        own_checks = [n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name.startswith("_check")]
+        assert not own_checks, f"{module} defines its own argument checks {own_checks}; use course_lib._validation"
+    for module, text in _sources_except("course_lib._files").items():
+        assert "import hashlib" not in text, f"{module} hashes files itself; use course_lib._files"
+        assert "mkstemp(" not in text, f"{module} writes temporary files itself; use course_lib._files.atomic_write"

@@ -4,6 +4,7 @@ import pathlib
 import pytest
 
 from course_lib import badges, manifest
+from course_lib._files import notebook_cells
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 COURSE = manifest.load()
@@ -38,7 +39,7 @@ def test_repository_url_lives_in_one_place():
 
 def test_every_notebook_has_badge_and_setup_cell():
     for nb in COURSE.notebooks:
-        cells = json.loads((ROOT / nb.path).read_text())["cells"]
+        cells = notebook_cells(ROOT / nb.path)
         assert cells[0]["cell_type"] == "markdown"
         assert COURSE.badge(nb.path) in "".join(cells[0]["source"]), nb.path
         first_code = next(c for c in cells if c["cell_type"] == "code")

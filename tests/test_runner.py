@@ -6,6 +6,7 @@ import json
 import pytest
 
 from course_lib import manifest, runner
+from course_lib._files import notebook_cells
 
 
 def write_nb(path, *sources):
@@ -46,7 +47,7 @@ def test_good_notebook_reports_metrics_and_source(runs):
 
 def test_native_tf_logs_are_stripped_but_real_stderr_kept(runs):
     build, _ = runs
-    cell = json.loads((build / "executed/u9/good.ipynb").read_text())["cells"][0]
+    cell = notebook_cells(build / "executed/u9/good.ipynb")[0]
     text = "".join("".join(o.get("text", "")) for o in cell["outputs"])
     assert "cudart_stub" not in text and "a real warning" in text
 
@@ -119,7 +120,7 @@ def test_no_kernel_outlives_its_notebook(runs):
     import time
 
     build, _ = runs
-    cell = json.loads((build / "executed/u9/silent.ipynb").read_text())["cells"][0]
+    cell = notebook_cells(build / "executed/u9/silent.ipynb")[0]
     pid = int("".join(cell["outputs"][0]["text"]).split()[1])
     deadline = time.monotonic() + 10
     while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:

@@ -17,6 +17,12 @@ judged in the grader's process, so nothing a submission does to its own kernel
 results) can change a verdict. At most it changes the observations, and those earn
 points only when they are the right outputs for inputs the submission never saw before.
 
+Each checks module also declares ``MISTAKES``: typical wrong answers, as source code,
+with the part each must fail and a fragment of the hint it must print (see
+:class:`Mistake`). ``tests/test_mistakes_contract.py`` runs every one of them through
+this same plan → probe → judge path, so a hint that can never fire, or a check too
+lenient to notice a near miss, fails CI.
+
 >>> import numpy as np
 >>> part = Part("double", 1, ("double",), lambda rng: [Call("x", "double", (np.ones(2),))],
 ...             lambda obs: None)
@@ -29,11 +35,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import secrets
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
 NOT_IMPLEMENTED = "not implemented yet"
+
+#: The smallest relative tolerance any judge comparison uses. It is 0, so each judge's own
+#: ``rtol`` applies; the mistakes contract raises it (to 1e-2) to prove that a lenient
+#: comparison would be noticed. Judges compare through :func:`isclose`, :func:`allclose`,
+#: :func:`expect_close` and :func:`close_to` so that this one knob reaches all of them.
+MIN_RTOL = 0.0
 
 
 class Fail(Exception):
@@ -51,6 +64,12 @@ class Call:
         text: how the call is written in messages, e.g. ``"sigmoid(0)"``; defaults to ``fn(...)``.
         private: data for the judge alone, such as the labels of held-out points; it never
             goes into the plan, so the student's process never sees it.
+        arg_names: the names of the positional arguments, for messages (``"W2"`` rather than
+            "argument 5" when the student's function changed one in place).
+        inplace_fix: how to avoid changing an argument in place, with ``{name}`` for the
+            argument's name; shown when the function did change one.
+        errstate: NumPy floating-point error handling while the function runs, for example
+            ``{"over": "raise"}`` to turn an overflow warning into a failed call.
     """
 
     label: str
@@ -59,10 +78,18 @@ class Call:
     kwargs: Mapping = dataclasses.field(default_factory=dict)
     text: str = ""
     private: Mapping = dataclasses.field(default_factory=dict)
+    arg_names: tuple[str, ...] = ()
+    inplace_fix: str = "compute a new array instead (for example `{name} = {name} - m`, not `{name} -= m`)"
+    errstate: Mapping = dataclasses.field(default_factory=dict)
 
     @property
     def shown(self) -> str:
         return self.text or f"{self.fn}(...)"
+
+    def arg_name(self, index: int) -> str:
+        if 0 <= index < len(self.arg_names):
+            return self.arg_names[index]
+        return f"argument {index + 1}"
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -104,6 +131,30 @@ class Part:
 
 
 @dataclasses.dataclass(frozen=True)
+class Mistake:
+    """A typical wrong answer to one part, which the checks must catch with a helpful hint.
+
+    Attributes:
+        name: a short identifier, e.g. ``"naive_sigmoid"``.
+        part: the part it must fail (score 0 there).
+        source: Python source defining the student's function(s), exactly as a student would
+            write them in the answer cell; it runs over the solution notebook's names, so it
+            may call the student's other functions (``sigmoid`` from ``sigmoid_grad``).
+        hint: a fragment of the reason the check must print for it.
+        note: what the mistake is, in words, for the exercise text's "Typical mistakes".
+
+    The contract (``tests/test_mistakes_contract.py``) runs every exercise's mistakes through
+    :func:`course_lib.grading.run_checks` on several seeds; every exercise needs at least three.
+    """
+
+    name: str
+    part: str
+    source: str
+    hint: str
+    note: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
 class PartResult:
     name: str
     points: int
@@ -117,8 +168,11 @@ class PartResult:
 
 @dataclasses.dataclass(frozen=True)
 class Report:
+    """Every part's verdict. ``seed``, when known, re-draws the same inputs with ``check(..., seed=)``."""
+
     exercise: str
     parts: tuple[PartResult, ...]
+    seed: int | None = None
 
     @property
     def total(self) -> int:
@@ -135,6 +189,8 @@ class Report:
             mark = "✅" if p.passed else "❌"
             reason = f"  {p.reason}" if p.reason else ""
             out.append(f"{mark} {p.name:<{width}}  {p.points}/{p.max_points}{reason}")
+            if not p.passed and self.seed is not None and not p.reason.endswith(NOT_IMPLEMENTED):
+                out.append(f"   reproduce with check({self.exercise!r}, {p.name!r}, seed={self.seed})")
         out.append(f"Score: {self.total}/{self.max_points}")
         return out
 
@@ -153,16 +209,31 @@ def _encode(value):
     raise TypeError(f"a Call argument must be a numpy array, a number or a Function, got {type(value).__name__}")
 
 
-def make_plan(parts: Sequence[Part], rng: np.random.Generator, nonce: str | None = None) -> tuple[dict, dict]:
-    """Draw every part's calls; return ``(calls per part, JSON-able plan for the probe)``."""
-    calls = {part.name: part.plan(rng) for part in parts}
+def part_rng(seed: int, part: str) -> np.random.Generator:
+    """The generator a part draws its inputs from: the same for a seed whichever parts are checked."""
+    return np.random.default_rng([int(seed), zlib.crc32(part.encode("utf-8"))])
+
+
+def make_plan(parts: Sequence[Part], rng: np.random.Generator | int, nonce: str | None = None) -> tuple[dict, dict]:
+    """Draw every part's calls; return ``(calls per part, JSON-able plan for the probe)``.
+
+    ``rng`` is a seed (an int: each part then draws from :func:`part_rng`, so
+    ``check(exercise, part, seed=N)`` shows the very inputs that ``check(exercise, seed=N)``
+    used for that part) or a generator, from which such a seed is drawn.
+    """
+    if isinstance(rng, np.random.Generator):
+        rng = int(rng.integers(2**63))
+    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)):
+        raise TypeError(f"rng must be an int seed or a numpy Generator, got {type(rng).__name__}")
+    calls = {part.name: part.plan(part_rng(rng, part.name)) for part in parts}
     for name, plan in calls.items():
         labels = [c.label for c in plan]
         if len(set(labels)) != len(labels):
             raise ValueError(f"part {name!r}: call labels must be unique, got {labels}")
     wire = {"nonce": nonce or secrets.token_hex(16),
             "parts": {name: [{"fn": c.fn, "args": [_encode(a) for a in c.args],
-                              "kwargs": {k: _encode(v) for k, v in c.kwargs.items()}} for c in plan]
+                              "kwargs": {k: _encode(v) for k, v in c.kwargs.items()},
+                              **({"errstate": dict(c.errstate)} if c.errstate else {})} for c in plan]
                       for name, plan in calls.items()}}
     return calls, wire
 
@@ -203,10 +274,20 @@ class Observed:
                 raise Fail(f"{call.fn} is {NOT_IMPLEMENTED}")
             message = str(result.get("message", ""))[:160]
             raise Fail(f"{call.shown} raised {error}" + (f": {message}" if message else ""))
-        if result.get("mutated"):
-            raise Fail(f"{call.shown} changed its input array in place; compute a new array instead "
-                       "(for example `z = z - m`, not `z -= m`)")
+        mutated = result.get("mutated")
+        if mutated:
+            index = mutated[0] if isinstance(mutated, list) and mutated and isinstance(mutated[0], int) else -1
+            name = call.arg_name(index) if index >= 0 else "an input array"
+            fix = call.inplace_fix.format(name=name if index >= 0 else "x")
+            raise Fail(f"{call.shown} changed its argument {name} in place; {fix}")
         return result
+
+    def raised(self, label: str) -> str | None:
+        """The name of the exception the call raised (``"FloatingPointError"``), or None."""
+        result = self._results[label]
+        if isinstance(result, dict) and result.get("ok") is False and not result.get("missing"):
+            return str(result.get("error", ""))[:80]
+        return None
 
     def _as_array(self, result: dict, call: Call, what: str) -> np.ndarray:
         kind = result.get("type")
@@ -258,7 +339,8 @@ def roundtrip(results):
     return json.loads(json.dumps(results))
 
 
-def judge(parts: Sequence[Part], calls: Mapping[str, list[Call]], results, exercise: str) -> Report:
+def judge(parts: Sequence[Part], calls: Mapping[str, list[Call]], results, exercise: str,
+          seed: int | None = None) -> Report:
     """Judge every part's observations; a broken or missing observation fails only its part."""
     results = results if isinstance(results, dict) else {}
     verdicts = []
@@ -271,34 +353,66 @@ def judge(parts: Sequence[Part], calls: Mapping[str, list[Call]], results, exerc
             verdicts.append(PartResult(part.name, 0, part.points, f"could not check this part ({type(exc).__name__})"))
         else:
             verdicts.append(PartResult(part.name, part.points, part.points))
-    return Report(exercise, tuple(verdicts))
+    return Report(exercise, tuple(verdicts), seed)
 
 
 # -- helpers for judges ------------------------------------------------------------------------
 
-def fmt(value) -> str:
-    """A short, readable number."""
+def _rtol(rtol: float) -> float:
+    return max(float(rtol), MIN_RTOL)
+
+
+def isclose(a, b, rtol: float = 1e-6, atol: float = 1e-9):
+    """``np.isclose`` with the judges' relative tolerance (at least :data:`MIN_RTOL`)."""
+    return np.isclose(a, b, rtol=_rtol(rtol), atol=atol)
+
+
+def allclose(a, b, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
+    """``np.allclose`` with the judges' relative tolerance (at least :data:`MIN_RTOL`)."""
+    return bool(np.allclose(a, b, rtol=_rtol(rtol), atol=atol))
+
+
+def fmt(value, digits: int = 4) -> str:
+    """A short, readable number with ``digits`` significant digits."""
     value = float(value)
     if not np.isfinite(value):
         return str(value)
-    return f"{value:.4g}"
+    return f"{value:.{digits}g}"
+
+
+def fmt_pair(expected, got) -> tuple[str, str]:
+    """Both numbers with just enough significant digits (at least 4) to tell them apart.
+
+    >>> fmt_pair(0.14983, 0.14981)
+    ('0.14983', '0.14981')
+    >>> fmt_pair(0.25, 0.0)
+    ('0.25', '0')
+    """
+    expected, got = float(expected), float(got)
+    for digits in range(4, 18):
+        a, b = fmt(expected, digits), fmt(got, digits)
+        if a != b or expected == got:
+            return a, b
+    return repr(expected), repr(got)
 
 
 def expect_close(got: np.ndarray, expected: np.ndarray, what: str, *, at=None, rtol: float = 1e-6,
                  atol: float = 1e-9, hint: str = "") -> None:
     """Fail naming the first wrong element: ``what`` at ``at(index)`` should be ..., got ...
 
-    Only that one element is shown, never the whole expected array.
+    Only that one element is shown, never the whole expected array, with enough digits
+    to show how the two differ.
     """
     got = np.asarray(got, dtype=np.float64)
     expected = np.asarray(expected, dtype=np.float64)
     if got.shape != expected.shape:
         raise Fail(f"{what} should have shape {expected.shape}, got shape {got.shape}")
-    bad = ~np.isclose(got, expected, rtol=rtol, atol=atol)
+    bad = ~isclose(got, expected, rtol=rtol, atol=atol)
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         where = f" {at(index)}" if at is not None else ""
-        raise Fail(f"{what}{where} should be {fmt(expected[index])}, got {fmt(got[index])}" + (f"; {hint}" if hint else ""))
+        want, have = fmt_pair(expected[index], got[index])
+        raise Fail(f"{what}{where} should be {want}, got {have}" + (f"; {hint}" if hint else ""))
 
 
 def expect_finite(got: np.ndarray, what: str, hint: str = "") -> None:
@@ -309,4 +423,5 @@ def expect_finite(got: np.ndarray, what: str, hint: str = "") -> None:
 
 def close_to(got: np.ndarray, candidate: np.ndarray, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
     """For hints: does the answer match a known mistake?"""
-    return got.shape == candidate.shape and bool(np.allclose(got, candidate, rtol=rtol, atol=atol))
+    got, candidate = np.asarray(got), np.asarray(candidate)
+    return got.shape == candidate.shape and allclose(got, candidate, rtol=rtol, atol=atol)

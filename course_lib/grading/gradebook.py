@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import hashlib
+import io
 import json
 import os
 import pathlib
@@ -35,6 +35,8 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
+from .._files import atomic_write, code_sources, sha256_bytes, sha256_file
+from .._validation import check_int
 from . import checks, core, sandbox
 
 STATUSES = ("graded", "timeout", "memory", "crashed", "invalid", "empty", "error")
@@ -90,19 +92,15 @@ def find_submissions(folder: pathlib.Path, exclude: set[pathlib.Path] = frozense
             found.append(Submission(student, path, None, _sha_of_file(path)))
             continue
         data = path.read_bytes()
-        found.append(Submission(student, path, data, hashlib.sha256(data).hexdigest()))
+        found.append(Submission(student, path, data, sha256_bytes(data)))
     return found
 
 
 def _sha_of_file(path: pathlib.Path) -> str:
-    digest = hashlib.sha256()
     try:
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
+        return sha256_file(path)
     except OSError:
         return "missing"
-    return digest.hexdigest()
 
 
 def read_notebook(name: str, data: bytes | None) -> tuple[list[str] | None, str, str]:
@@ -129,7 +127,7 @@ def read_notebook(name: str, data: bytes | None) -> tuple[list[str] | None, str,
         notebook = nbformat.reads(text, as_version=4)
     except Exception as exc:  # noqa: BLE001 - any way of not being a notebook
         return None, "invalid", f"not a notebook: {type(exc).__name__}: {str(exc)[:120]}"
-    cells = sandbox.code_cells(notebook)
+    cells = code_sources(notebook)
     if not any(c.strip() for c in cells):
         return None, "empty", "the notebook has no code to run"
     return cells, "graded", ""
@@ -185,7 +183,7 @@ def grade_notebook(exercise: str, path: str | os.PathLike, *, limits: sandbox.Li
             raise ValueError(f"part must be one of {names} for {exercise}, got {part!r}")
         parts = [p for p in parts if p.name == part]
     data = path.read_bytes() if path.stat().st_size <= MAX_SUBMISSION_BYTES else None
-    submission = Submission(path.stem, path, data, hashlib.sha256(data or b"").hexdigest())
+    submission = Submission(path.stem, path, data, sha256_bytes(data or b""))
     return grade_submission(exercise, parts, submission, limits or sandbox.Limits())
 
 
@@ -206,17 +204,14 @@ def columns(part_names: list[str]) -> list[str]:
 
 def write_csv(path: pathlib.Path, part_names: list[str], rows: dict[str, dict]) -> None:
     """Replace ``path`` atomically with every row, sorted by student."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns(part_names))
-        writer.writeheader()
-        for student in sorted(rows):
-            row = dict(rows[student])
-            row["student"], row["reasons"] = _safe(row["student"]), _safe(row["reasons"])
-            writer.writerow(row)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=columns(part_names))
+    writer.writeheader()
+    for student in sorted(rows):
+        row = dict(rows[student])
+        row["student"], row["reasons"] = _safe(row["student"]), _safe(row["reasons"])
+        writer.writerow(row)
+    atomic_write(path, text.getvalue().encode("utf-8"))
 
 
 def read_csv(path: pathlib.Path, part_names: list[str]) -> dict[str, dict]:
@@ -272,14 +267,6 @@ class Summary:
         return "\n".join(lines)
 
 
-def _check_workers(workers) -> int:
-    if workers is None:
-        return max(1, os.cpu_count() or 1)
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be an integer ≥ 1, got {workers!r}")
-    return workers
-
-
 def grade(exercise: str, submissions: str | os.PathLike, out: str | os.PathLike = "grades.csv", *,
           workers: int | None = None, force: bool = False, extra_checks: str | os.PathLike | None = None,
           limits: sandbox.Limits | None = None, progress: bool = True, extra_env: dict | None = None,
@@ -292,14 +279,15 @@ def grade(exercise: str, submissions: str | os.PathLike, out: str | os.PathLike 
         out: the gradebook CSV; existing rows are kept and not regraded unless ``force``.
         workers: parallel kernels; defaults to the number of CPU cores.
         force: regrade everything.
-        extra_checks: folder with instructor-only checks modules (``u1_activations.py``).
+        extra_checks: folder with instructor-only checks modules (``u1/activations.py``, or the
+            older flat name ``u1_activations.py``).
         limits: time and memory limits per submission.
         progress: show a progress bar on stderr.
         extra_env: extra environment variables for the kernels.
     """
     started = time.monotonic()
     parts = checks.load(exercise, extra_checks)
-    workers = _check_workers(workers)
+    workers = max(1, os.cpu_count() or 1) if workers is None else check_int("workers", workers)
     limits = limits or sandbox.Limits()
     folder = pathlib.Path(submissions)
     if not folder.exists():

@@ -9,6 +9,10 @@ have replaced. Nothing here knows the expected answers.
 A call's arguments are numpy arrays, numbers, or functions (for exercises whose
 functions take a function, such as a numerical gradient); a function travels as the
 name of one of the families in ``FUNCTION_KINDS`` and its numeric parameters.
+
+A call may carry an ``errstate`` (NumPy's floating-point error handling, such as
+``{"over": "raise"}``): the student's function then runs under ``np.errstate(**errstate)``,
+so an overflow that would only print a RuntimeWarning becomes a failed call.
 """
 
 import json
@@ -92,8 +96,13 @@ def run_call(namespace, call):
     args = [_decode(a) for a in call.get("args", [])]
     kwargs = {k: _decode(v) for k, v in call.get("kwargs", {}).items()}
     before = [a.copy() if isinstance(a, np.ndarray) else None for a in args]
+    errstate = call.get("errstate") or {}
+    allowed = {"all", "over", "under", "divide", "invalid"}
+    errstate = {k: v for k, v in errstate.items()
+                if k in allowed and v in ("ignore", "warn", "raise", "print")}
     try:
-        value = fn(*args, **kwargs)
+        with np.errstate(**errstate):
+            value = fn(*args, **kwargs)
     except (Exception, SystemExit) as exc:
         tb = exc.__traceback__
         while tb is not None and tb.tb_next is not None:
@@ -104,8 +113,9 @@ def run_call(namespace, call):
         result = _describe(value)
     except Exception as exc:  # a hostile __array__ or __repr__
         return {"ok": False, "error": type(exc).__name__, "message": "the result could not be read"}
-    if any(b is not None and not np.array_equal(b, a) for b, a in zip(before, args)):
-        result["mutated"] = True
+    mutated = [i for i, (b, a) in enumerate(zip(before, args)) if b is not None and not np.array_equal(b, a)]
+    if mutated:
+        result["mutated"] = mutated  # the positions of the arguments changed in place
     return result
 
 

@@ -434,13 +434,3 @@ def execute(cells: list[str], *, notebook_name: str, notebook_bytes: bytes, limi
         _rmtree(root)
         result.seconds = time.monotonic() - started
     return result
-
-
-def code_cells(notebook) -> list[str]:
-    """Sources of an nbformat v4 notebook's code cells, in order."""
-    cells = []
-    for cell in notebook.get("cells", []):
-        if cell.get("cell_type") == "code":
-            source = cell.get("source", "")
-            cells.append("".join(source) if isinstance(source, list) else str(source))
-    return cells

@@ -2,30 +2,29 @@
 
 A Keras model cannot leave the student's kernel, so the notebook's given helpers
 report on it in numbers: ``describe_model`` (layers with weights, output units,
-parameters, compiled or not) and ``model_outputs``, which sets the model's weights to
-freshly drawn values and returns its probabilities and its loss on fresh data.
+parameters, compiled or not), ``model_loss``, which sets the model's weights to freshly
+drawn values and returns its loss on fresh data (it needs only ``build_model``, so the
+loss can be checked before ``predict_proba`` exists), and ``model_outputs``, which
+returns its probabilities and its loss.
 Those must be σ(Xw + b) and the mean binary cross-entropy, which pins down the
 architecture, the activation and the loss by behaviour rather than by name.
 Finally ``train_and_predict`` must learn freshly drawn logistic data well enough to
-beat a held-out accuracy threshold.
+beat a held-out accuracy threshold. The loss is compared at rtol 1e-5, tight enough for
+float32 and for a near miss such as label smoothing of 0.001. ``MISTAKES`` at the bottom
+lists the typical mistakes the contract proves (the training part has none there: a
+training run is the one slow thing in these checks, so the contract spends it on the
+solution only).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..core import Call, Fail, Part, close_to, expect_close, fmt
+from ...core import Call, Fail, Mistake, Part, close_to, expect_close, fmt, fmt_pair, isclose
+from ...references import binary_cross_entropy as _bce
+from ...references import sigmoid as _sigmoid
 
 ACCURACY_THRESHOLD = 0.85
-
-
-def _sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def _bce(y, p):
-    p = np.clip(p, 1e-7, 1 - 1e-7)
-    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
 def _weights_and_data(rng):
@@ -86,6 +85,12 @@ def _judge_probabilities(obs):
                    "sigmoid activation")
     if close_to(probabilities, (z >= 0).astype(float)):
         raise Fail(f"{shown}: predict_proba returned 0/1 labels; return the probabilities themselves")
+    if close_to(probabilities, 1 - _sigmoid(z), rtol=1e-4, atol=1e-5):
+        raise Fail(f"{shown}: the outputs are 1 − σ(w·x + b), the probability of class 0; return P(y = 1 | x)")
+    for digits in (1, 2, 3, 4):
+        rounded = np.round(_sigmoid(z), digits)
+        if close_to(probabilities, rounded, rtol=1e-4, atol=1e-5) and not close_to(rounded, _sigmoid(z), atol=1e-5):
+            raise Fail(f"{shown}: the probabilities are rounded to {digits} decimals; return them unrounded")
     expect_close(probabilities, _sigmoid(z), shown, at=lambda i: f"for row {i[0]}", rtol=1e-4, atol=1e-5,
                  hint="the model should output σ(w·x + b)")
 
@@ -94,28 +99,32 @@ def _judge_probabilities(obs):
 
 def _plan_loss(rng):
     n, w, b, X, y = _weights_and_data(rng)
-    return [Call("set", "model_outputs", (n, w, b, X, y),
+    return [Call("set", "model_loss", (n, w, b, X, y),
                  text=f"the loss of your {n}-feature model with weights set to w, b, on {len(X)} fresh points")]
 
 
 def _judge_loss(obs):
     _, w, b, X, y = obs.args("set")
-    _, loss = obs.arrays("set", 2)
+    loss = obs.array("set")
     shown = obs.call("set").shown
     if loss.size != 1:
         raise Fail(f"{shown}: expected one number, got shape {loss.shape}")
     loss = float(loss.ravel()[0])
     p = _sigmoid(X @ w + b[0])
     expected = _bce(y, p)
-    if np.isclose(loss, np.mean((y - p) ** 2), rtol=1e-3):
+    if isclose(loss, np.mean((y - p) ** 2), rtol=1e-4):
         raise Fail(f"{shown} is the mean squared error ({fmt(loss)}); logistic regression is trained with "
                    "binary cross-entropy")
-    if np.isclose(loss, _bce(y, X @ w + b[0]), rtol=1e-3) and not np.isclose(loss, expected, rtol=1e-3):
+    if isclose(loss, np.mean(np.abs(y - p)), rtol=1e-4):
+        raise Fail(f"{shown} is the mean absolute error ({fmt(loss)}); logistic regression is trained with "
+                   "binary cross-entropy")
+    if isclose(loss, _bce(y, X @ w + b[0]), rtol=1e-4) and not isclose(loss, expected, rtol=1e-4):
         raise Fail(f"{shown} is binary cross-entropy, but of outputs that are not probabilities; give the Dense "
                    "unit a sigmoid activation")
-    if not np.isclose(loss, expected, rtol=1e-3, atol=1e-5):
-        raise Fail(f"{shown} should be the mean binary cross-entropy, {fmt(expected)}, got {fmt(loss)}; "
-                   'compile with loss="binary_crossentropy"')
+    if not isclose(loss, expected, rtol=1e-5, atol=2e-5):
+        want, have = fmt_pair(expected, loss)
+        raise Fail(f"{shown} should be the mean binary cross-entropy, {want}, got {have}; "
+                   'compile with loss="binary_crossentropy" (no label smoothing, no from_logits)')
 
 
 # -- training --------------------------------------------------------------------------------
@@ -162,4 +171,45 @@ PARTS = [
          "the model outputs σ(w·x + b), and predict_proba returns them as a flat array"),
     Part("training", 2, ("build_model", "train_model", "predict_proba"), _plan_training, _judge_training,
          f"trained on fresh data, it reaches {ACCURACY_THRESHOLD:.0%} accuracy on held-out points"),
+]
+
+
+_BUILD = """
+def build_model(n_features):
+    model = keras.Sequential([keras.Input(shape=(n_features,)), {layers}])
+    {compile}
+    return model
+"""
+_COMPILE = 'model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.05), loss={loss})'
+
+
+def _build(layers='keras.layers.Dense(1, activation="sigmoid")', loss='"binary_crossentropy"', compiled=True):
+    return _BUILD.format(layers=layers, compile=_COMPILE.format(loss=loss) if compiled else "pass")
+
+
+MISTAKES = [
+    Mistake("hidden_layer", "architecture", _build('keras.layers.Dense(8, activation="relu"), '
+                                                   'keras.layers.Dense(1, activation="sigmoid")'),
+            "no hidden layer", "a hidden layer: not logistic regression any more"),
+    Mistake("two_units", "architecture", _build('keras.layers.Dense(2, activation="softmax")',
+                                                '"sparse_categorical_crossentropy"'),
+            "a binary classifier needs one unit", "two softmax units for two classes"),
+    Mistake("not_compiled", "architecture", _build(compiled=False), "not compiled", "forgetting model.compile"),
+    Mistake("mse", "loss", _build(loss='"mse"'), "the mean squared error", "compiling with the squared error"),
+    Mistake("label_smoothing", "loss", _build(loss="keras.losses.BinaryCrossentropy(label_smoothing=0.001)"),
+            'compile with loss="binary_crossentropy"', "a near miss: label smoothing of 0.001"),
+    Mistake("linear_output", "probabilities", _build("keras.layers.Dense(1)"), "give the Dense unit a sigmoid",
+            "a linear output unit, with no sigmoid"),
+    Mistake("column", "probabilities", """
+def predict_proba(model, X):
+    return model.predict(X, verbose=0)
+""", "return one probability per row", "returning the (m, 1) column"),
+    Mistake("labels", "probabilities", """
+def predict_proba(model, X):
+    return (model.predict(X, verbose=0)[:, 0] >= 0.5).astype(float)
+""", "returned 0/1 labels", "returning predicted labels"),
+    Mistake("rounded", "probabilities", """
+def predict_proba(model, X):
+    return np.round(model.predict(X, verbose=0)[:, 0], 3)
+""", "rounded to 3 decimals", "rounding the probabilities for display"),
 ]

@@ -5,14 +5,17 @@ with the rule w ← w + η(t − ŷ)x, b ← b + η(t − ŷ); a trained percept
 every point of a freshly drawn linearly separable set and of the AND, OR and NOR
 tables, and must follow the same trajectory as the rule run in the stated order; on
 XOR, and on a set that holds one input with both labels, it must use its whole
-epoch budget and report that it did not converge.
+epoch budget and report that it did not converge. ``epochs`` must be exactly the number of
+passes the rule makes, counting the final mistake-free one. ``MISTAKES`` at the bottom
+lists the typical mistakes the contract proves.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..core import Call, Fail, Part, close_to, expect_close, fmt
+from ...core import Call, Fail, Mistake, Part, allclose, close_to, expect_close, fmt, fmt_pair, isclose
+from ...references import step as _step
 
 GATE_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 GATES = {"AND": np.array([0.0, 0.0, 0.0, 1.0]), "OR": np.array([0.0, 1.0, 1.0, 1.0]),
@@ -21,10 +24,6 @@ MAX_EPOCHS = 1000
 
 
 # Private reference, run in the judge's process only.
-def _step(z):
-    return (np.asarray(z, dtype=np.float64) >= 0).astype(np.float64)
-
-
 def _train(X, y, lr, max_epochs):
     """(w, b, epochs, converged) of the rule run in order from zeros."""
     w, b = np.zeros(X.shape[1]), 0.0
@@ -70,6 +69,14 @@ def _plan_step(rng):
 
 
 def _judge_step(obs):
+    # Values other than 0 and 1 (np.sign's −1) first: step(0) alone would hide them.
+    for label in ("tiny", "matrix", "ints"):
+        (z,) = obs.args(label)
+        got = obs.array(label, shape=z.shape)
+        if not np.all((got == 0) | (got == 1)):
+            other = got[(got != 0) & (got != 1)][0]
+            raise Fail(f"{obs.call(label).shown} should contain only 0 and 1, got {fmt(other)}"
+                       + ("; np.sign gives −1 for z < 0" if other == -1 else ""))
     zero = obs.array("zero")
     if zero.size != 1 or zero.ravel()[0] != 1:
         got = fmt(zero.ravel()[0]) if zero.size == 1 else f"shape {zero.shape}"
@@ -77,9 +84,6 @@ def _judge_step(obs):
     for label in ("tiny", "matrix", "ints"):
         (z,) = obs.args(label)
         got = obs.array(label, shape=z.shape)
-        if not np.all((got == 0) | (got == 1)):
-            other = got[(got != 0) & (got != 1)][0]
-            raise Fail(f"{obs.call(label).shown} should contain only 0 and 1, got {fmt(other)}")
         expect_close(got, _step(z), obs.call(label).shown, at=lambda i, z=z: f"at z={fmt(z[i])}")
 
 
@@ -102,8 +106,16 @@ def _plan_update(rng):
         w, b, x = _update_case(rng, right, target)
         lr = float(rng.choice([0.1, 0.25, 0.5, 2.0]))
         text = f"perceptron_update(w, b, x, t={target:g}, lr={lr:g})"
-        calls.append(Call(label, "perceptron_update", (w, b, x, target), {"lr": lr}, text=text))
+        calls.append(Call(label, "perceptron_update", (w, b, x, target), {"lr": lr}, text=text,
+                          arg_names=("w", "b", "x", "t"),
+                          inplace_fix="return a new array: write `{name} = {name} + ...`, not `{name} += ...`"))
     return calls
+
+
+def _float32_hint(got, expected) -> str:
+    if close_to(got, expected, rtol=1e-6, atol=1e-7) and close_to(got, expected.astype(np.float32), rtol=1e-12):
+        return "; the numbers look rounded to float32: keep NumPy's default float64"
+    return ""
 
 
 def _read_update(obs, label):
@@ -121,14 +133,15 @@ def _judge_update(obs):
     w, b, x, t = obs.args("right")
     new_w, new_b = _read_update(obs, "right")
     prediction = int(_step(w @ x + b))
-    if not np.allclose(new_w, w, rtol=1e-12, atol=1e-12):
-        i = int(np.argmax(~np.isclose(new_w, w, rtol=1e-12, atol=1e-12)))
+    if not allclose(new_w, w, rtol=1e-12, atol=1e-12):
+        i = int(np.argmax(~isclose(new_w, w, rtol=1e-12, atol=1e-12)))
         raise Fail(f"perceptron_update should leave w unchanged when the prediction is right "
                    f"(t = {t:g} and step(w·x + b) = {prediction}); it changed w[{i}] from {fmt(w[i])} "
-                   f"to {fmt(new_w[i])}")
-    if not np.isclose(new_b, b, rtol=1e-12, atol=1e-12):
+                   "to {}".format(fmt_pair(w[i], new_w[i])[1]) + _float32_hint(new_w, w))
+    if not isclose(new_b, b, rtol=1e-12, atol=1e-12):
         raise Fail(f"perceptron_update should leave b unchanged when the prediction is right "
-                   f"(t = {t:g} and step(w·x + b) = {prediction}); it changed b from {fmt(b)} to {fmt(new_b)}")
+                   f"(t = {t:g} and step(w·x + b) = {prediction}); it changed b from {fmt(b)} to "
+                   f"{fmt_pair(b, new_b)[1]}" + _float32_hint(np.array([new_b]), np.array([b])))
     for label in ("missed_one", "false_one"):
         w, b, x, t = obs.args(label)
         lr = obs.call(label).kwargs["lr"]
@@ -142,12 +155,12 @@ def _judge_update(obs):
         if not close_to(new_w, w + lr * error * x, rtol=1e-9) and close_to(new_w, w + error * x, rtol=1e-9):
             raise Fail(f"{obs.call(label).shown} ignored the learning rate; the change is η(t − ŷ)x with η = lr")
         expect_close(new_w, w + lr * error * x, f"the new w from {obs.call(label).shown}", at=lambda i: f"at [{i[0]}]",
-                     rtol=1e-9, hint=situation)
+                     rtol=1e-9, hint=situation + _float32_hint(new_w, w + lr * error * x))
         if np.isclose(new_b, b, rtol=1e-12, atol=1e-12):
             raise Fail(f"{obs.call(label).shown} left b unchanged; the bias learns too: b ← b + η(t − ŷ)")
-        if not np.isclose(new_b, b + lr * error, rtol=1e-9, atol=1e-12):
-            raise Fail(f"{obs.call(label).shown}: the new b should be {fmt(b + lr * error)}, got {fmt(new_b)} "
-                       "(b ← b + η(t − ŷ))")
+        if not isclose(new_b, b + lr * error, rtol=1e-9, atol=1e-12):
+            want, have = fmt_pair(b + lr * error, new_b)
+            raise Fail(f"{obs.call(label).shown}: the new b should be {want}, got {have} (b ← b + η(t − ŷ))")
 
 
 # -- train_perceptron ------------------------------------------------------------------------
@@ -164,6 +177,9 @@ def _read_training(obs, label, max_epochs):
     epochs, converged = float(epochs.ravel()[0]), float(converged.ravel()[0])
     if converged not in (0.0, 1.0):
         raise Fail(f"{shown}: converged should be True or False, got {fmt(converged)}")
+    if epochs == int(epochs) and epochs > max_epochs:
+        raise Fail(f"{shown} returned epochs={fmt(epochs)}, more than max_epochs={max_epochs}: it ignores its "
+                   "max_epochs argument; stop after max_epochs epochs")
     if epochs != int(epochs) or not 1 <= epochs <= max_epochs:
         raise Fail(f"{shown}: epochs should count the passes over the data, between 1 and max_epochs={max_epochs}, "
                    f"got {fmt(epochs)}")
@@ -196,13 +212,15 @@ def _judge_train(obs):
             raise Fail(f"{shown}: the returned w and b misclassify point {i} (target {y[i]:g}, "
                        f"{wrong.size} of {len(y)} wrong), yet converged=True")
         ref_w, ref_b, ref_epochs, _ = _train(X, y, kwargs["lr"], kwargs["max_epochs"])
-        if not (close_to(w, ref_w, rtol=1e-9) and np.isclose(b, ref_b, rtol=1e-9, atol=1e-12)):
+        if not (close_to(w, ref_w, rtol=1e-9) and isclose(b, ref_b, rtol=1e-9, atol=1e-12)):
             raise Fail(f"{shown} separates the data but not with the weights the rule reaches: start from "
                        "w = 0, b = 0, visit the samples in the given order and update only after a mistake "
                        "(and make sure step and perceptron_update pass their checks)")
-        if epochs not in (ref_epochs, ref_epochs - 1):
+        if epochs != ref_epochs:
+            hint = {ref_epochs - 1: "; count the final, mistake-free epoch too: it is the one that shows convergence",
+                    ref_epochs + 1: "; stop right after the first epoch without mistakes"}.get(epochs, "")
             raise Fail(f"{shown} returned epochs={epochs}, but the rule needs {ref_epochs} passes over this data "
-                       "(counting the last one, which makes no mistakes)")
+                       f"(counting the last one, which makes no mistakes){hint}")
 
 
 # -- non-convergence on XOR ------------------------------------------------------------------
@@ -249,4 +267,90 @@ PARTS = [
          "the training loop converges on separable data and on AND, OR, NOR"),
     Part("xor", 2, ("train_perceptron",), _plan_xor, _judge_xor,
          "on XOR (not separable) it uses the whole budget and reports no convergence"),
+]
+
+
+MISTAKES = [
+    Mistake("strict_step", "step", """
+def step(z):
+    return np.where(np.asarray(z) > 0, 1.0, 0.0)
+""", "step(0) should be 1", "z > 0 instead of z ≥ 0: the perceptron at w = 0, b = 0 never fires"),
+    Mistake("sign_step", "step", """
+def step(z):
+    return np.sign(z)
+""", "should contain only 0 and 1", "np.sign, which gives −1 and 0"),
+    Mistake("backwards", "update", """
+def perceptron_update(w, b, x, t, lr=1.0):
+    error = t - step(np.dot(w, x) + b)
+    return w - lr * error * x, b - lr * error
+""", "moved w the wrong way", "a sign error: w − η(t − ŷ)x"),
+    Mistake("ignores_lr", "update", """
+def perceptron_update(w, b, x, t, lr=1.0):
+    error = t - step(np.dot(w, x) + b)
+    return w + error * x, b + error
+""", "ignored the learning rate", "the update without η"),
+    Mistake("bias_frozen", "update", """
+def perceptron_update(w, b, x, t, lr=1.0):
+    error = t - step(np.dot(w, x) + b)
+    return w + lr * error * x, b
+""", "the bias learns too", "the bias never updated"),
+    Mistake("in_place", "update", """
+def perceptron_update(w, b, x, t, lr=1.0):
+    error = t - step(np.dot(w, x) + b)
+    w += lr * error * x
+    return w, b + lr * error
+""", "changed its argument w in place", "`w += ...` changes the caller's array"),
+    Mistake("float32", "update", """
+def perceptron_update(w, b, x, t, lr=1.0):
+    error = t - step(np.dot(w, x) + b)
+    return (w + lr * error * x).astype(np.float32), np.float32(b + lr * error)
+""", "rounded to float32", "a near miss: results rounded to float32 (about 1e-7 relative)"),
+    Mistake("epochs_off_by_one", "train", """
+def train_perceptron(X, y, lr=1.0, max_epochs=100):
+    w, b = np.zeros(X.shape[1]), 0.0
+    for epoch in range(max_epochs):  # counts the epochs from 0
+        mistakes = 0
+        for x, t in zip(X, y):
+            if step(np.dot(w, x) + b) != t:
+                mistakes += 1
+                w, b = perceptron_update(w, b, x, t, lr)
+        if mistakes == 0:
+            return w, b, epoch, True
+    return w, b, max_epochs, False
+""", "count the final, mistake-free epoch too", "an off-by-one: the final clean epoch not counted"),
+    Mistake("random_order", "train", """
+def train_perceptron(X, y, lr=1.0, max_epochs=100):
+    w, b = np.zeros(X.shape[1]), 0.0
+    order = np.random.default_rng(0).permutation(len(X))
+    for epoch in range(1, max_epochs + 1):
+        mistakes = 0
+        for x, t in zip(X[order], y[order]):
+            if step(np.dot(w, x) + b) != t:
+                mistakes += 1
+                w, b = perceptron_update(w, b, x, t, lr)
+        if mistakes == 0:
+            return w, b, epoch, True
+    return w, b, max_epochs, False
+""", "visit the samples in the given order", "shuffling the samples instead of keeping their order"),
+    Mistake("always_converged", "xor", """
+def train_perceptron(X, y, lr=1.0, max_epochs=100):
+    w, b = np.zeros(X.shape[1]), 0.0
+    for epoch in range(1, max_epochs + 1):
+        for x, t in zip(X, y):
+            w, b = perceptron_update(w, b, x, t, lr)
+    return w, b, max_epochs, True
+""", "reported converged=True", "converged=True whatever happened"),
+    Mistake("ignores_max_epochs", "xor", """
+def train_perceptron(X, y, lr=1.0, max_epochs=100):
+    w, b = np.zeros(X.shape[1]), 0.0
+    for epoch in range(1, 101):
+        mistakes = 0
+        for x, t in zip(X, y):
+            if step(np.dot(w, x) + b) != t:
+                mistakes += 1
+                w, b = perceptron_update(w, b, x, t, lr)
+        if mistakes == 0:
+            return w, b, epoch, True
+    return w, b, 100, False
+""", "it ignores its max_epochs argument", "a hard-coded budget of 100 epochs"),
 ]
