@@ -29,7 +29,6 @@ import functools
 import pathlib
 import re
 import textwrap
-import time
 import types
 
 import numpy as np
@@ -37,20 +36,13 @@ import pytest
 
 from course_lib import grading, manifest
 from course_lib.grading import checks, core
-from course_lib._files import notebook_cells
+from course_lib._files import cell_source, code_sources, notebook_cells
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 EXERCISES = manifest.load().exercises
 SEEDS = (0, 1, 2)  # a fixed seed and two more, so that no hint is seed-lucky
 LOOSE_RTOL = 1e-2
 CHECK_CELL = re.compile(r"^\s*check\(")
-TIMES: dict[str, float] = {}
-
-
-def _cells(path: str) -> list[str]:
-    cells = notebook_cells(ROOT / path)
-    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-            for c in cells if c["cell_type"] == "code"]
 
 
 @functools.lru_cache(maxsize=None)
@@ -58,7 +50,7 @@ def solution_namespace(exercise_id: str) -> dict:
     """The names the solution notebook defines: every code cell except the setup cell and check() calls."""
     exercise = next(ex for ex in EXERCISES if ex.id == exercise_id)
     namespace = {"__name__": "__main__"}
-    for source in _cells(exercise.solution):
+    for source in code_sources(ROOT / exercise.solution):
         if source.startswith(manifest.SETUP_MARKER) or all(
                 CHECK_CELL.match(line) for line in source.splitlines() if line.strip()):
             continue
@@ -105,7 +97,6 @@ def test_every_exercise_declares_enough_mistakes_for_real_parts(exercise):
 def test_solution_passes_the_parts_with_mistakes_on_the_contract_seeds(exercise):
     """A mistake's failure means something only where the solution passes (the sandboxed
     exercise contract checks every part of the solution; here only the parts with mistakes)."""
-    started = time.perf_counter()
     namespace = student_namespace(exercise, "")
     failing = []
     for part in sorted({m.part for m in _declared(exercise)}):
@@ -113,13 +104,11 @@ def test_solution_passes_the_parts_with_mistakes_on_the_contract_seeds(exercise)
             (result,) = grading.run_checks(exercise, namespace, part, seed=seed).parts
             if not result.passed:
                 failing.append(f"{part}, seed {seed}: {result.reason}")
-    TIMES[exercise] = TIMES.get(exercise, 0.0) + time.perf_counter() - started
     assert not failing, f"{exercise}: the solution fails: " + "; ".join(failing)
 
 
 @pytest.mark.parametrize("exercise, mistake", CASES, ids=[f"{ex}-{m.name}" for ex, m in CASES])
 def test_mistake_fails_its_part_with_its_hint(exercise, mistake):
-    started = time.perf_counter()
     namespace = student_namespace(exercise, mistake.source)
     printed = []
     for seed in SEEDS:
@@ -127,7 +116,6 @@ def test_mistake_fails_its_part_with_its_hint(exercise, mistake):
             (result,) = grading.run_checks(exercise, namespace, mistake.part, seed=seed).parts
         if result.passed or result.points or mistake.hint not in result.reason:
             printed.append(f"seed {seed}: {result.points}/{result.max_points} {result.reason or '(no reason)'}")
-    TIMES[exercise] = TIMES.get(exercise, 0.0) + time.perf_counter() - started
     assert not printed, (f"{exercise}: mistake {mistake.name!r} ({mistake.note}) must fail part {mistake.part!r} "
                          f"and print {mistake.hint!r}; instead:\n" + "\n".join(printed))
 
@@ -140,7 +128,6 @@ def loose_tolerance(monkeypatch):
 @pytest.mark.parametrize("exercise", [ex.id for ex in EXERCISES])
 def test_a_lenient_check_would_let_a_near_miss_through(exercise, loose_tolerance, record_property):
     """With rtol 1e-2 everywhere, at least one mistake of each exercise passes its part."""
-    started = time.perf_counter()
     passing = []
     for mistake in _declared(exercise):
         namespace = student_namespace(exercise, mistake.source)
@@ -148,17 +135,10 @@ def test_a_lenient_check_would_let_a_near_miss_through(exercise, loose_tolerance
             (result,) = grading.run_checks(exercise, namespace, mistake.part, seed=SEEDS[0]).parts
         if result.passed:
             passing.append(mistake.name)
-    TIMES[exercise] = TIMES.get(exercise, 0.0) + time.perf_counter() - started
     record_property("passing_when_loose", passing)
     print(f"\n{exercise}: with rtol {LOOSE_RTOL:g}, these mistakes pass: {passing}")
     assert passing, (f"{exercise}: even with every tolerance loosened to rtol {LOOSE_RTOL:g} all its mistakes "
                      "still fail, so none is a near miss; add one (for example an answer off by 1e-3 relative)")
-
-
-def test_report_contract_time():
-    """Not a check: prints the contract's wall time per exercise (run with -s to see it)."""
-    print("\nmistakes contract, seconds per exercise: "
-          + ", ".join(f"{k} {v:.2f}" for k, v in sorted(TIMES.items())) + f"; total {sum(TIMES.values()):.2f}")
 
 
 @pytest.mark.parametrize("exercise", EXERCISES, ids=lambda ex: ex.id)
@@ -166,7 +146,6 @@ def test_notebooks_list_the_typical_mistakes_the_checks_know(exercise):
     """Students read the same list the checks recognise (regenerate it with checks.typical_mistakes_markdown)."""
     want = checks.typical_mistakes_markdown(exercise.id)
     for path in (exercise.stub, exercise.solution):
-        cells = notebook_cells(ROOT / path)
-        found = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"
-                 and "".join(c["source"]).startswith(checks.TYPICAL_MISTAKES_HEADING)]
+        found = [cell_source(c) for c in notebook_cells(ROOT / path, "markdown")
+                 if cell_source(c).startswith(checks.TYPICAL_MISTAKES_HEADING)]
         assert found == [want], f"{path}: its {checks.TYPICAL_MISTAKES_HEADING!r} cell must be exactly:\n{want}"
