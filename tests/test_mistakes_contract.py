@@ -41,6 +41,10 @@ from course_lib._files import cell_source, code_sources, notebook_cells
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 EXERCISES = manifest.load().exercises
 SEEDS = (0, 1, 2)  # a fixed seed and two more, so that no hint is seed-lucky
+# A mistake detector runs before the generic comparison, so one that is too eager blames
+# correct answers on some inputs (a "rounded" detector once failed the solution on 11 of 60
+# seeds). The solution must pass every part that has mistakes on all of these seeds.
+SOLUTION_SEEDS = tuple(range(20))
 LOOSE_RTOL = 1e-2
 CHECK_CELL = re.compile(r"^\s*check\(")
 
@@ -94,13 +98,14 @@ def test_every_exercise_declares_enough_mistakes_for_real_parts(exercise):
 
 
 @pytest.mark.parametrize("exercise", [ex.id for ex in EXERCISES])
-def test_solution_passes_the_parts_with_mistakes_on_the_contract_seeds(exercise):
+def test_solution_passes_the_parts_with_mistakes_on_many_seeds(exercise):
     """A mistake's failure means something only where the solution passes (the sandboxed
-    exercise contract checks every part of the solution; here only the parts with mistakes)."""
+    exercise contract checks every part of the solution once; here the parts with mistakes,
+    on many seeds, so that no detector blames a correct answer)."""
     namespace = student_namespace(exercise, "")
     failing = []
     for part in sorted({m.part for m in _declared(exercise)}):
-        for seed in SEEDS:
+        for seed in SOLUTION_SEEDS:
             (result,) = grading.run_checks(exercise, namespace, part, seed=seed).parts
             if not result.passed:
                 failing.append(f"{part}, seed {seed}: {result.reason}")
