@@ -29,9 +29,8 @@ caller would expect, so ``except ValueError`` keeps working:
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Sequence
-
-import numpy as np
 
 
 class ArgumentTypeError(TypeError, ValueError):
@@ -51,12 +50,18 @@ def _shown(value) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+# numbers.Integral and numbers.Real include NumPy's scalars without importing NumPy, which keeps
+# `import course_lib` (and so `course --help`) light; bools are numbers to Python but not here.
+def _is_bool(value) -> bool:
+    return isinstance(value, bool) or type(value).__name__ == "bool_"
+
+
 def _is_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+    return isinstance(value, numbers.Integral) and not _is_bool(value)
 
 
 def _is_number(value) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    return isinstance(value, numbers.Real) and not _is_bool(value)
 
 
 def check_int(name: str, value, minimum: int | None = 1, maximum: int | None = None) -> int:
@@ -138,7 +143,7 @@ def check_seed(name: str, value, *, default: int | None = None) -> int:
 
 
 def check_array(name: str, value, *, ndim: int | Sequence[int] | None = None, shape: Sequence | None = None,
-                finite: bool = True, dtype=np.float64, what: str = "") -> np.ndarray:
+                finite: bool = True, dtype="float64", what: str = ""):
     """``value`` as a numpy array of ``dtype``, checked for rank, shape and finiteness.
 
     ``shape`` may hold ``None`` for any length along that axis; ``what`` describes the
@@ -151,6 +156,8 @@ def check_array(name: str, value, *, ndim: int | Sequence[int] | None = None, sh
     ...
     course_lib._validation.ShapeError: X must be a 2-D array of shape (n_samples, n_features), got shape (2,)
     """
+    import numpy as np
+
     try:
         array = np.asarray(value, dtype=dtype)
     except (TypeError, ValueError):

@@ -24,6 +24,7 @@ import dataclasses
 import os
 import pathlib
 import random
+
 from ._validation import ArgumentValueError, check_seed
 
 MODES = ("smoke", "default", "full")

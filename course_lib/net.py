@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+
 from ._validation import ArgumentValueError
 
 OFFLINE_ENV = "COURSE_OFFLINE"

@@ -142,3 +142,13 @@ def test_one_home_for_argument_checks_hashing_and_temporary_files():
     for module, text in _sources_except("course_lib._files").items():
         assert "import hashlib" not in text, f"{module} hashes files itself; use course_lib._files"
         assert "mkstemp(" not in text, f"{module} writes temporary files itself; use course_lib._files.atomic_write"
+
+
+def test_importing_course_lib_stays_light():
+    # `course --help` and every notebook's first line import course_lib: no NumPy, no TensorFlow yet.
+    import subprocess
+    import sys
+
+    code = "import sys, course_lib; print(sorted(m for m in ('numpy', 'tensorflow', 'keras') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", f"import course_lib loaded {out.strip()}"
