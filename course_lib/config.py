@@ -15,6 +15,10 @@ Notebooks never hard-code epochs or sample counts; they ask for the budget:
 >>> b.take(10_000)          # how many of 10,000 samples this mode uses
 512
 
+An environment variable with a value that cannot be used raises :class:`ConfigError`
+(a ``ValueError``) naming the variable, what it accepts and what it holds; the ``course``
+command turns that into ``course: error: ...`` and exit status 2.
+
 This module must stay importable without TensorFlow: the ``course`` command uses it.
 """
 
@@ -32,6 +36,10 @@ MODE_ENV = "COURSE_MODE"
 SEED_ENV = "COURSE_SEED"
 CACHE_ENV = "COURSE_CACHE"
 DEFAULT_SEED = 42
+
+
+class ConfigError(ValueError):
+    """An environment variable (``COURSE_MODE``, ``COURSE_SEED``, ``COURSE_CACHE``...) holds an unusable value."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,7 +107,7 @@ def mode() -> str:
     """The current run mode, from ``COURSE_MODE`` (default ``'default'``)."""
     value = os.environ.get(MODE_ENV, "default").strip().lower() or "default"
     if value not in MODES:
-        raise ValueError(f"environment variable {MODE_ENV} must be one of {MODES}, got {value!r}")
+        raise ConfigError(f"environment variable {MODE_ENV} must be one of {MODES}, got {value!r}")
     return value
 
 
@@ -117,7 +125,7 @@ def seed() -> int:
     try:
         return int(raw)
     except ValueError:
-        raise ValueError(f"environment variable {SEED_ENV} must be an integer, got {raw!r}") from None
+        raise ConfigError(f"environment variable {SEED_ENV} must be an integer, got {raw!r}") from None
 
 
 def set_seed(value: int | None = None, *, deterministic: bool = False) -> int:
@@ -145,10 +153,24 @@ def set_seed(value: int | None = None, *, deterministic: bool = False) -> int:
 
 
 def cache_dir() -> pathlib.Path:
-    """Where downloaded and parsed data is cached (``COURSE_CACHE`` or ``~/.cache/course_lib``)."""
+    """Where downloaded and parsed data is cached (``COURSE_CACHE`` or ``~/.cache/course_lib``), created if needed.
+
+    Raises :class:`ConfigError` when that path is a file, or lies under one, or cannot be created.
+    """
     root = os.environ.get(CACHE_ENV)
     path = pathlib.Path(root).expanduser() if root else pathlib.Path.home() / ".cache" / "course_lib"
-    path.mkdir(parents=True, exist_ok=True)
+    where = f"environment variable {CACHE_ENV} is {root!r}" if root else \
+        f"the default cache folder {str(path)!r} (set {CACHE_ENV} to use another)"
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{where}, which is a file, not a folder; expected a folder for the data cache")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):  # a file on the way (notes.txt/cache), or a dangling link
+        raise ConfigError(f"{where}, which lies under a file or is a broken link; expected a folder for the "
+                          "data cache") from None
+    except OSError as exc:
+        raise ConfigError(f"{where}, which cannot be created as the data cache folder: {exc.strerror or exc}") \
+            from None
     return path
 
 

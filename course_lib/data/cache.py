@@ -11,6 +11,12 @@ never used silently: the parsed cache warns and rebuilds it; a download is repor
 deleted, and then fetched again or replaced by the offline source (or, with neither, the
 loader raises an error that says what to do). ``course data verify`` checks them all.
 
+A matching checksum is not enough for a parsed entry: its sidecar may have been recomputed
+over damaged bytes. So a parsed ``.npz`` must also open, every array must read back (the zip
+CRCs catch changed bytes) and its meta must be a JSON object; an entry that fails, or a
+folder where an entry belongs, is treated like a checksum failure: warned about, removed and
+rebuilt by the loader, and reported ``corrupt`` by ``course data verify``.
+
 Downloads never hang: :func:`download` gives up when no byte arrives for ``timeout``
 seconds (DNS included), and refuses at once when :func:`course_lib.net.is_online` says
 the network is unreachable.
@@ -50,7 +56,7 @@ class CacheError(RuntimeError):
 
 
 class CorruptCacheWarning(UserWarning):
-    """A cached file failed its checksum and was rebuilt."""
+    """A cached file failed its checksum, or could not be read, and was deleted to be rebuilt."""
 
 
 class DownloadError(RuntimeError):
@@ -147,28 +153,73 @@ def save_arrays(key: str, arrays: dict[str, np.ndarray], meta: dict | None = Non
     return path
 
 
+class _UnreadableEntry(Exception):
+    """A parsed cache file whose bytes do not decode to arrays and a meta object (the reason is the message)."""
+
+
+def _parse_npz(data: bytes) -> tuple[dict[str, np.ndarray], dict]:
+    """The arrays and meta in a parsed cache file's bytes; :class:`_UnreadableEntry` if they do not decode."""
+    # Damaged bytes fail in many ways (BadZipFile, zlib.error, ValueError from the .npy header,
+    # KeyError, EOFError, NotImplementedError for a changed compression method, tokenize
+    # errors...), so any exception while decoding means the entry is unreadable. Only this
+    # decoding step is guarded: our own bugs elsewhere still surface as tracebacks.
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}  # reads every member, checking its CRC
+        if "__meta__" not in arrays:
+            raise _UnreadableEntry("it has no __meta__ member")
+        meta = json.loads(str(arrays.pop("__meta__")))
+    except _UnreadableEntry:
+        raise
+    except Exception as exc:
+        raise _UnreadableEntry(f"it cannot be read as a .npz archive ({type(exc).__name__}: {exc})") from exc
+    if not isinstance(meta, dict):
+        raise _UnreadableEntry(f"its __meta__ is {type(meta).__name__}, expected a JSON object")
+    return arrays, meta
+
+
+def _remove_entry(path: pathlib.Path) -> None:
+    """Delete a parsed-cache file or whatever took its place (a folder, a link), never following links."""
+    parsed = parsed_dir().resolve()
+    if path.parent.resolve() != parsed:  # refuse to delete anything that is not directly in parsed/
+        raise CacheError(f"refusing to delete {path}: it is not an entry of the parsed cache {parsed}")
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _discard(path: pathlib.Path, problem: str) -> None:
+    warnings.warn(f"cache file {path} {problem}; deleting it and rebuilding from the source",
+                  CorruptCacheWarning, stacklevel=4)
+    _remove_entry(path)
+    _remove_entry(sidecar_path(path))
+
+
 def load_arrays(key: str) -> tuple[dict[str, np.ndarray], dict] | None:
     """The arrays and meta cached under ``key``, or ``None`` when there is no valid entry.
 
-    A file that fails its checksum, or lost its sidecar, is reported with a
-    :class:`CorruptCacheWarning` and deleted, so the caller rebuilds it.
+    An entry that fails its checksum, lost its sidecar, cannot be decoded (damaged bytes under
+    a recomputed checksum), or is a folder, is reported with a :class:`CorruptCacheWarning`
+    and deleted, so the caller rebuilds it.
     """
     path = cache_path(key)
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
+        return None
+    if not path.is_file():
+        _discard(path, "is a folder or other non-file" if path.exists() else "is a broken link")
         return None
     expected = read_sidecar(path)
     data = path.read_bytes()
     if expected is None or sha256_bytes(data) != expected:
-        problem = "has no checksum sidecar (a partial write?)" if expected is None else "fails its SHA-256 checksum"
-        warnings.warn(f"cache file {path} {problem}; deleting it and rebuilding from the source",
-                      CorruptCacheWarning, stacklevel=3)
-        path.unlink(missing_ok=True)
-        sidecar_path(path).unlink(missing_ok=True)
+        _discard(path, "has no checksum sidecar (a partial write?)" if expected is None else
+                 "fails its SHA-256 checksum")
         return None
-    with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-        arrays = {name: archive[name] for name in archive.files}
-    meta = json.loads(str(arrays.pop("__meta__")))
-    return arrays, meta
+    try:
+        return _parse_npz(data)
+    except _UnreadableEntry as exc:
+        _discard(path, f"matches its checksum but {exc}")
+        return None
 
 
 def cached(key: str, build, *, meta_check=None):
@@ -381,15 +432,28 @@ class FileStatus:
 
 
 def verify(root: os.PathLike | None = None) -> list[FileStatus]:
-    """Check every file in ``downloads/`` and ``parsed/`` (or under ``root``) against its sidecar.
+    """Check every file in ``downloads/`` and ``parsed/`` (or in ``root``, a cache folder) against its sidecar.
 
-    Reports each file as ``ok``, ``corrupt`` (checksum mismatch), ``partial`` (no sidecar, or an
-    interrupted download) or ``missing`` (a sidecar whose file is gone).
+    Reports each file as ``ok``, ``corrupt`` (checksum mismatch; for a parsed ``.npz``, also one
+    that matches its checksum but does not decode; or a folder where a cache file belongs),
+    ``partial`` (no sidecar, or an interrupted download) or ``missing`` (a sidecar whose file is
+    gone). Nothing is deleted here; the loaders rebuild what they find corrupt.
     """
     roots = [pathlib.Path(root)] if root is not None else [downloads_dir(), parsed_dir()]
+    parsed = parsed_dir() if root is None else pathlib.Path(root) / "parsed"
     report = []
-    files = sorted(p for r in roots for p in r.rglob("*") if p.is_file() or p.is_symlink())
-    for path in files:
+    entries = sorted(p for r in roots for p in r.rglob("*"))
+    # A folder stands where a cache file belongs when it is directly in parsed/, or carries a
+    # sidecar (or the sidecar's name); its contents are not cache files and are not reported.
+    folders = [p for p in entries if p.is_dir() and not p.is_symlink() and
+               (p.parent == parsed or p.name.endswith(SIDECAR) or
+                sidecar_path(p).exists() or sidecar_path(p).is_symlink())]
+    for folder in folders:
+        what = "a checksum sidecar" if folder.name.endswith(SIDECAR) else "a cache file"
+        report.append(FileStatus(folder, "corrupt", f"a folder where {what} belongs"))
+    for path in entries:
+        if any(f in path.parents for f in folders) or (path.is_dir() and not path.is_symlink()):
+            continue
         name = path.name
         if name.endswith(SIDECAR):
             data_file = path.with_name(name[: -len(SIDECAR)])
@@ -399,13 +463,25 @@ def verify(root: os.PathLike | None = None) -> list[FileStatus]:
         if name.endswith((".part", ".tmp")):
             report.append(FileStatus(path, "partial", "an interrupted download or write"))
             continue
+        if not path.is_file():
+            report.append(FileStatus(path, "corrupt", "not a regular file (a broken link, a pipe or a device)"))
+            continue
         expected = read_sidecar(path)
         if expected is None:
             report.append(FileStatus(path, "partial", "no checksum sidecar: written incompletely or by hand"))
-        elif expected == "":
+            continue
+        if expected == "":
             report.append(FileStatus(path, "corrupt", "its sidecar is unreadable"))
-        elif sha256_file(path) != expected:
+            continue
+        data = path.read_bytes() if path.suffix == ".npz" and path.parent == parsed else None
+        if (sha256_bytes(data) if data is not None else sha256_file(path)) != expected:
             report.append(FileStatus(path, "corrupt", "SHA-256 does not match its sidecar"))
-        else:
-            report.append(FileStatus(path, "ok", f"{path.stat().st_size:,} bytes"))
-    return report
+            continue
+        if data is not None:
+            try:
+                _parse_npz(data)
+            except _UnreadableEntry as exc:
+                report.append(FileStatus(path, "corrupt", f"SHA-256 matches its sidecar, but {exc}"))
+                continue
+        report.append(FileStatus(path, "ok", f"{path.stat().st_size:,} bytes"))
+    return sorted(report, key=lambda status: str(status.path))
