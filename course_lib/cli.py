@@ -1,4 +1,9 @@
-"""The ``course`` command. Subcommands import TensorFlow only when they need it."""
+"""The ``course`` command. Subcommands import TensorFlow only when they need it.
+
+An environment variable with an unusable value (:class:`course_lib.config.ConfigError`) ends
+any command with ``course: error: ...`` and exit status 2, never a traceback; other
+unexpected exceptions keep their traceback, so bugs stay visible.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,30 @@ import json
 import os
 import sys
 
+from . import config
+
+MODE_COMMANDS = ("run", "doctor")  # the commands that read COURSE_MODE; the others only warn about a bad one
+EPILOG = f"""\
+environment:
+  {config.MODE_ENV}   smoke, default or full (unset: default): the scale of `course run` and of
+                the notebooks. An unknown value stops `course run` (unless --mode is given) and
+                `course doctor` with exit status 2; the other commands do not use it and only warn.
+  {config.CACHE_ENV}  the data cache folder (unset: ~/.cache/course_lib). A file there, or a path
+                that cannot be created, stops the commands that use the cache with exit status 2.
+  {config.SEED_ENV}   the course-wide seed, an integer (unset: {config.DEFAULT_SEED}).
+
+exit status: 0 success; 1 a check found problems (`data verify`, `badges --check`, `check`, a failed
+notebook in `run`); 2 a usage or configuration error, reported as `course: error: ...`."""
+
 
 def _cmd_doctor(args) -> int:
     from . import doctor
 
     report = doctor.collect(probe_timeout=args.timeout)
     print(json.dumps(report, indent=2) if args.json else doctor.format_report(report))
-    return 0
+    for problem in report["problems"]:  # the report is still printed: it is what a bug report needs
+        print(f"course: error: {problem}", file=sys.stderr)
+    return 2 if report["problems"] else 0
 
 
 def _cmd_list(args) -> int:
@@ -43,8 +65,9 @@ def _cmd_run(args) -> int:
     from . import runner
 
     target = args.target or os.environ.get("UNIT") or None
+    mode = args.mode or config.mode()  # an unknown COURSE_MODE raises ConfigError: exit 2 in main()
     try:
-        results = runner.run(target, mode=args.mode, write_back=args.write_back, clean=args.clean)
+        results = runner.run(target, mode=mode, write_back=args.write_back, clean=args.clean)
     except KeyError as exc:
         print(f"course run: {exc.args[0]}", file=sys.stderr)
         return 2
@@ -112,7 +135,8 @@ def _cmd_grade(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description="Deep-learning course companion: run notebooks, "
-                                     "check the environment and keep generated content in step.")
+                                     "check the environment and keep generated content in step.",
+                                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("doctor", help="versions, devices, mode, offline datasets and network, for bug reports")
@@ -128,7 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="execute notebooks, render HTML under build/ and update the results summary")
     p.add_argument("target", nargs="?", help="a unit (u1), a notebook (00_start_here) or nothing for all; "
                    "the UNIT environment variable works too")
-    p.add_argument("--mode", choices=("smoke", "default", "full"), default=os.environ.get("COURSE_MODE") or "default")
+    p.add_argument("--mode", choices=config.MODES, default=None,
+                   help=f"run mode (default: {config.MODE_ENV}, else default); it overrides {config.MODE_ENV}")
     p.add_argument("--write-back", action="store_true",
                    help="also save the executed notebook over its source (maintainers refreshing outputs)")
     p.add_argument("--clean", action="store_true", help="delete build/ first")
@@ -173,10 +198,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _warn_about_unused_mode(args) -> None:
+    """A bad COURSE_MODE is an error where it is used (run, doctor); elsewhere a warning, so it is never silent."""
+    if args.command in MODE_COMMANDS and not getattr(args, "mode", None):
+        return  # the command reads it and stops with the error itself
+    try:
+        config.mode()
+    except config.ConfigError as exc:
+        why = f"--mode {args.mode} overrides it" if getattr(args, "mode", None) else "this command does not use it"
+        print(f"course: warning: {exc} ({why}; `course run` without --mode, `course doctor` and the notebooks "
+              "stop on it)", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _warn_about_unused_mode(args)
     try:
         return args.func(args)
+    except config.ConfigError as exc:  # an unusable environment variable: a message, not a traceback
+        print(f"course: error: {exc}", file=sys.stderr)
+        return 2
     except BrokenPipeError:  # `course list | head` closed the pipe; that is not an error
         sys.stderr.close()
         return 0

@@ -22,17 +22,32 @@ def _version(name: str) -> str:
 
 
 def collect(*, probe_timeout: float = 3.0) -> dict:
-    """Everything the report shows, as a dict (``course doctor --json``)."""
+    """Everything the report shows, as a dict (``course doctor --json``).
+
+    A setting whose environment variable is unusable (``COURSE_MODE``, ``COURSE_SEED``,
+    ``COURSE_CACHE``) shows as ``None``, its error message goes to ``report['problems']``, and
+    the rest of the report is still collected.
+    """
+    problems: list[str] = []
+
+    def setting(read):
+        try:
+            return read()
+        except config.ConfigError as exc:
+            problems.append(str(exc))
+            return None
+
     report: dict = {
         "course_lib": __version__,
         "course_lib_path": os.path.dirname(os.path.abspath(__file__)),
         "python": f"{platform.python_version()} ({sys.executable})",
         "platform": f"{platform.system()} {platform.release()} {platform.machine()}",
         "cpu_count": os.cpu_count(),
-        "mode": config.mode(),
-        "seed": config.seed(),
-        "cache_dir": str(config.cache_dir()),
+        "mode": setting(config.mode),
+        "seed": setting(config.seed),
+        "cache_dir": setting(lambda: str(config.cache_dir())),
         "packages": {name: _version(name) for name in PACKAGES},
+        "problems": problems,
     }
     started = time.perf_counter()
     online = net.is_online(probe_timeout, use_cache=False)
@@ -48,18 +63,24 @@ def collect(*, probe_timeout: float = 3.0) -> dict:
         from . import data
 
         report["datasets_offline"] = data.offline_report()
+    except config.ConfigError:  # already in problems (an unusable COURSE_CACHE)
+        report["datasets_offline"] = {"error": "not checked: see the problems above"}
     except Exception as exc:
         report["datasets_offline"] = {"error": f"{type(exc).__name__}: {exc}"}
     return report
 
 
 def format_report(report: dict) -> str:
+    def shown(key):
+        return "INVALID" if report[key] is None else report[key]
+
     lines = ["### course doctor", "```",
              f"course_lib   {report['course_lib']}  ({report['course_lib_path']})",
              f"python       {report['python']}",
              f"platform     {report['platform']}, {report['cpu_count']} CPU cores",
-             f"mode         {report['mode']}   seed {report['seed']}",
-             f"cache        {report['cache_dir']}"]
+             f"mode         {shown('mode')}   seed {shown('seed')}",
+             f"cache        {shown('cache_dir')}"]
+    lines += [f"PROBLEM      {problem}" for problem in report.get("problems", [])]
     lines.append("packages     " + ", ".join(f"{k} {v}" for k, v in report["packages"].items()))
     dev = report["devices"]
     if "error" in dev:

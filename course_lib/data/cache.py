@@ -85,7 +85,8 @@ def net_timeout() -> float:
     except ValueError:
         value = -1.0
     if not value > 0:
-        raise ValueError(f"environment variable {TIMEOUT_ENV} must be a positive number of seconds, got {raw!r}")
+        raise config.ConfigError(f"environment variable {TIMEOUT_ENV} must be a positive number of seconds, "
+                                 f"got {raw!r}")
     return value
 
 
