@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pytest
 
-from course_lib import _files, cli, data, net
+from course_lib import _files, cli, config, data, net
 from course_lib.data import cache as data_cache
 from course_lib.data.sources import keras_sets, text as text_sources, video as video_sources
 
@@ -340,6 +340,167 @@ def test_verify_reports_an_unreadable_checksum_as_corrupt(sidecar):
     status = report[str(path)]
     assert (status.status, status.detail) == ("corrupt", "its sidecar is unreadable")
     assert cli.main(["data", "verify"]) == 1
+
+
+# ------------------------------------------------------------------------------- damage under a matching checksum
+
+
+def _rewrite(path, data: bytes):
+    """Put ``data`` in a cache file and recompute its sidecar, as a well-meaning `sha256sum` would."""
+    path.write_bytes(data)
+    data_cache.write_sidecar(path)
+
+
+def _flip_middle(good: bytes) -> bytes:
+    raw = bytearray(good)
+    raw[len(raw) // 2] ^= 0xFF
+    return bytes(raw)
+
+
+def _npz(**arrays) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+DAMAGE = {  # how a parsed entry can be broken while its sidecar still matches, and what the report says
+    "flipped byte": (_flip_middle, "BadZipFile"),
+    "truncated": (lambda good: good[: len(good) // 3], "BadZipFile"),
+    "not a zip": (lambda good: b"hello, not an archive\n" * 10, "pickled (object) data"),
+    "no meta": (lambda good: _npz(x=np.arange(3)), "no __meta__ member"),
+    "meta not an object": (lambda good: _npz(__meta__=np.array("[1, 2]")), "its __meta__ is list"),
+    "meta not JSON": (lambda good: _npz(__meta__=np.array("{oops")), "JSONDecodeError"),
+    "pickled objects": (lambda good: _npz(__meta__=np.array("{}"), x=np.array([None, 1], dtype=object)),
+                        "allow_pickle=False"),
+    "an array lost": (lambda good: _npz(__meta__=np.array('{"__arrays__": ["x", "y"]}'), x=np.arange(2)),
+                      "holds arrays ['x'], but was written with ['x', 'y']"),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_undecodable_entry_under_a_matching_checksum_is_reported_and_rebuilt(damage, capsys):
+    """Bytes changed and the sidecar recomputed: verify says corrupt (with why), the loader warns and rebuilds."""
+    make, reason = DAMAGE[damage]
+    first = data.load("rotten_tomatoes", mode="smoke")
+    path = data_cache.cache_path("rotten_tomatoes")
+    _rewrite(path, make(path.read_bytes()))
+    [status] = [r for r in data_cache.verify() if r.path == path]
+    assert status.status == "corrupt" and status.detail.startswith("SHA-256 matches its sidecar, but "), status
+    assert reason in status.detail
+    assert cli.main(["data", "verify"]) == 1
+    out = capsys.readouterr().out
+    assert re.search(rf"✗ corrupt\s+{re.escape(str(path))}\s+SHA-256 matches its sidecar, but", out), out
+    with pytest.warns(data_cache.CorruptCacheWarning, match="matches its checksum but"):
+        again = data.load("rotten_tomatoes", mode="smoke")
+    assert not again.from_cache
+    assert list(again.x_train) == list(first.x_train)
+    assert [r.status for r in data_cache.verify()] == ["ok"]
+    assert data.load("rotten_tomatoes", mode="smoke").from_cache
+
+
+def test_no_single_flipped_byte_gives_a_traceback_or_wrong_arrays():
+    """Every byte of a small entry flipped in turn, sidecar recomputed: load_arrays rebuilds or returns the truth."""
+    arrays = {"a": np.arange(50, dtype=np.int16), "b": np.ones((2, 3), np.float32)}
+    path = data_cache.save_arrays("fuzz", arrays, {"v": 1})
+    good = path.read_bytes()
+    outcomes = {"rebuilt": 0, "intact": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning other than the corrupt-cache one fails the test
+        warnings.simplefilter("ignore", data_cache.CorruptCacheWarning)
+        for i in range(len(good)):
+            _rewrite(path, good[:i] + bytes([good[i] ^ 0xFF]) + good[i + 1:])
+            hit = data_cache.load_arrays("fuzz")
+            if hit is None:
+                assert not path.exists(), f"byte {i}: a rejected entry must be deleted"
+                outcomes["rebuilt"] += 1
+                continue
+            loaded, meta = hit
+            assert meta == {"v": 1} and sorted(loaded) == ["a", "b"], f"byte {i}: {meta}, {sorted(loaded)}"
+            for name, expected in arrays.items():
+                assert loaded[name].dtype == expected.dtype and np.array_equal(loaded[name], expected), (i, name)
+            outcomes["intact"] += 1
+    # Most bytes are covered by the zip's CRCs and structure; the rest (timestamps, spare fields) are harmless.
+    assert outcomes["rebuilt"] > 0.6 * len(good), outcomes
+
+
+def test_reserved_cache_names_are_refused():
+    with pytest.raises(ValueError, match=r"meta key '__arrays__' .* reserved .*got meta keys \['__arrays__'\]"):
+        data_cache.save_arrays("r", {"x": np.arange(2)}, {"__arrays__": []})
+
+
+# ------------------------------------------------------------------------------- something else in an entry's place
+
+
+def test_folder_in_place_of_an_entry_is_reported_removed_and_rebuilt(capsys):
+    first = data.load("dialogue", mode="smoke")
+    path = data_cache.cache_path("dialogue")
+    path.unlink()
+    (path / "deep" / "er").mkdir(parents=True)
+    (path / "deep" / "er" / "note.txt").write_text("not a cache file")
+    report = {r.path: r for r in data_cache.verify()}
+    assert (report[path].status, report[path].detail) == ("corrupt", "a folder where a cache file belongs")
+    assert not any(path in p.parents for p in report), "a folder's contents are not cache files"
+    assert cli.main(["data", "verify"]) == 1
+    assert re.search(rf"✗ corrupt\s+{re.escape(str(path))}\s+a folder where a cache file belongs",
+                     capsys.readouterr().out)
+    with pytest.warns(data_cache.CorruptCacheWarning, match="is a folder"):
+        again = data.load("dialogue", mode="smoke")
+    assert not again.from_cache and list(again.x_train) == list(first.x_train)
+    assert path.is_file() and [r.status for r in data_cache.verify()] == ["ok"]
+
+
+def test_folder_in_place_of_a_sidecar_is_removed_and_rebuilt():
+    data.load("dialogue", mode="smoke")
+    path = data_cache.cache_path("dialogue")
+    side = data_cache.sidecar_path(path)
+    side.unlink()
+    (side / "x").mkdir(parents=True)
+    statuses = {(r.path.name, r.status, r.detail) for r in data_cache.verify()}
+    assert ("dialogue.npz.sha256", "corrupt", "a folder where a checksum sidecar belongs") in statuses
+    with pytest.warns(data_cache.CorruptCacheWarning, match="fails its SHA-256 checksum"):
+        assert not data.load("dialogue", mode="smoke").from_cache
+    assert side.is_file() and [r.status for r in data_cache.verify()] == ["ok"]
+
+
+def test_a_link_in_place_of_an_entry_is_removed_without_touching_its_target(tmp_path):
+    data.load("dialogue", mode="smoke")
+    path = data_cache.cache_path("dialogue")
+    outside = tmp_path / "precious"
+    (outside / "sub").mkdir(parents=True)
+    (outside / "sub" / "thesis.txt").write_text("keep me")
+    path.unlink()
+    path.symlink_to(outside, target_is_directory=True)
+    assert [r.status for r in data_cache.verify() if r.path == path] == ["corrupt"]
+    with pytest.warns(data_cache.CorruptCacheWarning, match="is a folder"):
+        assert not data.load("dialogue", mode="smoke").from_cache
+    assert (outside / "sub" / "thesis.txt").read_text() == "keep me"
+    assert path.is_file() and not path.is_symlink()
+
+
+def test_removal_refuses_paths_outside_the_parsed_cache(tmp_path):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    with pytest.raises(data_cache.CacheError, match="refusing to delete .*victim.*not an entry of the parsed cache"):
+        data_cache._remove_entry(victim)
+    assert victim.is_dir()
+
+
+# ------------------------------------------------------------------------------- COURSE_CACHE that is not a folder
+
+
+@pytest.mark.parametrize("where", ["a file", "under a file"])
+def test_cache_env_pointing_at_a_file_is_a_clear_error(where, tmp_path, monkeypatch, capsys):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes")
+    monkeypatch.setenv("COURSE_CACHE", str(notes if where == "a file" else notes / "cache"))
+    expected = "which is a file, not a folder" if where == "a file" else "which lies under a file"
+    with pytest.raises(config.ConfigError, match=rf"environment variable COURSE_CACHE is '.*notes.txt.*', {expected}"):
+        data.load("rotten_tomatoes", mode="smoke")
+    for argv in (["data", "verify"], ["data", "list"]):
+        assert cli.main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.startswith("course: error: environment variable COURSE_CACHE is") and expected in err, err
+    assert notes.read_text() == "my notes"
 
 
 # ------------------------------------------------------------------------------- packaging

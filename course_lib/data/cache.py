@@ -49,6 +49,7 @@ SIDECAR = ".sha256"
 TIMEOUT_ENV = "COURSE_NET_TIMEOUT"
 DEFAULT_TIMEOUT = 3.0  # seconds without a byte before a download is abandoned, like the network probe
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed timestamps make a cache file's bytes depend only on its arrays
+_NAMES_KEY = "__arrays__"  # in the stored meta: the array names, so a member lost from the zip's directory shows
 
 
 class CacheError(RuntimeError):
@@ -123,9 +124,13 @@ def read_sidecar(path: os.PathLike) -> str | None:
 
 
 def _npz_bytes(arrays: dict[str, np.ndarray], meta: dict) -> bytes:
+    if _NAMES_KEY in meta or "__meta__" in arrays:
+        raise ArgumentValueError(f"meta key {_NAMES_KEY!r} and array name '__meta__' are reserved for the cache, "
+                                 f"got meta keys {sorted(meta)} and arrays {sorted(arrays)}")
     buffer = io.BytesIO()
+    stored = {**meta, _NAMES_KEY: sorted(arrays)}
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
-        items = {**arrays, "__meta__": np.array(json.dumps(meta, sort_keys=True))}
+        items = {**arrays, "__meta__": np.array(json.dumps(stored, sort_keys=True))}
         for name in sorted(items):
             array = np.asarray(items[name])
             if array.dtype == object:
@@ -176,6 +181,9 @@ def _parse_npz(data: bytes) -> tuple[dict[str, np.ndarray], dict]:
         raise _UnreadableEntry(f"it cannot be read as a .npz archive ({type(exc).__name__}: {exc})") from exc
     if not isinstance(meta, dict):
         raise _UnreadableEntry(f"its __meta__ is {type(meta).__name__}, expected a JSON object")
+    names = meta.pop(_NAMES_KEY, None)  # None: written before the names were recorded
+    if names is not None and names != sorted(arrays):
+        raise _UnreadableEntry(f"it holds arrays {sorted(arrays)}, but was written with {names}")
     return arrays, meta
 
 
