@@ -16,8 +16,16 @@ def test_mode_reads_environment(monkeypatch, raw, expected):
 
 def test_bad_mode_names_variable_and_value(monkeypatch):
     monkeypatch.setenv("COURSE_MODE", "turbo")
-    with pytest.raises(ValueError, match=r"COURSE_MODE.*'turbo'"):
+    with pytest.raises(config.ConfigError, match=r"environment variable COURSE_MODE must be one of "
+                       r"\('smoke', 'default', 'full'\), got 'turbo'"):
         config.mode()
+    assert issubclass(config.ConfigError, ValueError)
+
+
+def test_bad_seed_is_a_config_error(monkeypatch):
+    monkeypatch.setenv("COURSE_SEED", "forty-two")
+    with pytest.raises(config.ConfigError, match="environment variable COURSE_SEED must be an integer, got 'forty-two'"):
+        config.seed()
 
 
 def test_budgets_grow_with_mode():
@@ -96,6 +104,33 @@ def test_set_seed_rejects_bad_values():
 def test_cache_dir_honours_env(monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_CACHE", str(tmp_path / "c"))
     assert config.cache_dir() == tmp_path / "c" and (tmp_path / "c").is_dir()
+
+
+@pytest.mark.parametrize("layout,expected", [
+    ("file", "which is a file, not a folder"),
+    ("under a file", "which lies under a file or is a broken link"),
+    ("broken link", "which lies under a file or is a broken link"),
+])
+def test_cache_dir_that_cannot_be_a_folder_names_the_variable(monkeypatch, tmp_path, layout, expected):
+    target = tmp_path / "target"
+    if layout == "file":
+        target.write_text("x")
+    elif layout == "under a file":
+        (tmp_path / "file").write_text("x")
+        target = tmp_path / "file" / "cache"
+    else:
+        target.symlink_to(tmp_path / "gone")
+    monkeypatch.setenv("COURSE_CACHE", str(target))
+    with pytest.raises(config.ConfigError, match=f"environment variable COURSE_CACHE is '{target}', {expected}"):
+        config.cache_dir()
+
+
+def test_default_cache_dir_under_a_file_says_how_to_move_it(monkeypatch, tmp_path):
+    (tmp_path / ".cache").write_text("not a folder")
+    monkeypatch.delenv("COURSE_CACHE", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(config.ConfigError, match=r"the default cache folder .* \(set COURSE_CACHE to use another\)"):
+        config.cache_dir()
 
 
 def test_deterministic_switch_enables_op_determinism():
