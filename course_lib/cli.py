@@ -167,7 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("names", nargs="*", help="datasets to fetch (default: every one with a download)")
     q.add_argument("--timeout", type=float, default=None,
                    help="seconds without data before a download gives up (default: COURSE_NET_TIMEOUT or 3)")
-    data_sub.add_parser("verify", help="check every cached file's SHA-256; report corrupt or partial files")
+    data_sub.add_parser("verify", help="check every cached file's SHA-256 and that each parsed archive opens; "
+                        "report corrupt, partial or misplaced files (exit 1 if any)")
     p.set_defaults(func=_cmd_data)
 
     p = sub.add_parser("check", help="run an exercise's checks on one notebook, in a sandboxed kernel")

@@ -503,6 +503,15 @@ def test_cache_env_pointing_at_a_file_is_a_clear_error(where, tmp_path, monkeypa
     assert notes.read_text() == "my notes"
 
 
+@pytest.mark.parametrize("folder", ["parsed", "downloads"])
+def test_a_file_where_a_cache_subfolder_belongs_is_a_clear_error(folder, fresh_cache, capsys):
+    (fresh_cache / "cache").mkdir()
+    (fresh_cache / "cache" / folder).write_text("oops")
+    assert cli.main(["data", "verify"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("course: error: the data cache folder ") and f"holds a file named '{folder}'" in err, err
+
+
 # ------------------------------------------------------------------------------- packaging
 
 

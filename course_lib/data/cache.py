@@ -64,16 +64,22 @@ class DownloadError(RuntimeError):
     """A download failed, stalled or was refused because the network is unreachable."""
 
 
-def parsed_dir() -> pathlib.Path:
-    path = config.cache_dir() / "parsed"
-    path.mkdir(parents=True, exist_ok=True)
+def _subfolder(name: str) -> pathlib.Path:
+    path = config.cache_dir() / name
+    if (path.exists() or path.is_symlink()) and not path.is_dir():
+        raise config.ConfigError(f"the data cache folder {str(path.parent)!r} ({config.CACHE_ENV}) holds a file "
+                                 f"named {name!r} where its {name}/ folder belongs; delete that file, or set "
+                                 f"{config.CACHE_ENV} to another folder")
+    path.mkdir(exist_ok=True)
     return path
+
+
+def parsed_dir() -> pathlib.Path:
+    return _subfolder("parsed")
 
 
 def downloads_dir() -> pathlib.Path:
-    path = config.cache_dir() / "downloads"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _subfolder("downloads")
 
 
 def net_timeout() -> float:
