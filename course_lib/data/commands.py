@@ -94,8 +94,8 @@ def cmd_verify(args) -> int:
         print("  the cache is empty")
     print(f"{len(report) - len(bad)} ok, {len(bad)} problem(s) in {config.cache_dir()}")
     if bad:
-        print("Delete the files marked ✗; the loaders rebuild parsed files, and `course data prefetch` "
-              "fetches downloads again.")
+        print("Loaders rebuild bad parsed files on their own the next time they load; delete bad downloads "
+              "(or run `course data prefetch NAME`) to fetch them again.")
     return 1 if bad else 0
 
 
