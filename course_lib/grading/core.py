@@ -278,11 +278,11 @@ class Observed:
                 raise Fail(f"{call.fn} is {NOT_IMPLEMENTED}")
             message = str(result.get("message", ""))[:160]
             raise Fail(f"{call.shown} raised {error}" + (f": {message}" if message else ""))
-        self._check_error_handling(call, result)
-        self._check_inputs(call, result)
+        self._verify_error_handling(call, result)
+        self._verify_inputs(call, result)
         return result
 
-    def _check_error_handling(self, call: Call, result: dict) -> None:
+    def _verify_error_handling(self, call: Call, result: dict) -> None:
         """Fail unless NumPy's error handling was in force just before and just after the call.
 
         The probe provokes each error the call's ``errstate`` makes raise, once before and once
@@ -300,7 +300,7 @@ class Observed:
             raise Fail(f"{call.shown} ran without NumPy's floating-point error handling (np.errstate({settings}) "
                        "was not in force); do not replace or switch off np.errstate or np.seterr in the notebook")
 
-    def _check_inputs(self, call: Call, result: dict) -> None:
+    def _verify_inputs(self, call: Call, result: dict) -> None:
         """Fail when an array argument, read back after the call, is not the array that was planned.
 
         The comparison runs here, in the grader, on plain decoded values: a function that changed
