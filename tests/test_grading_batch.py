@@ -167,3 +167,187 @@ def test_an_input_that_does_not_read_back_fails_its_call():
         report = grading.core.judge(plan_parts, calls, broken, "u1.activations")
         (failed,) = [p for p in report.parts if not p.passed]
         assert failed.name == "softmax" and ("could not read back" in failed.reason or "in place" in failed.reason)
+
+
+# -- class 6: every file name and file type in the submissions folder -----------------------------
+
+STUB = ["import numpy as np", *answer_cells("exercises/u1/activations.ipynb")]
+LATIN1 = b"Jos\xe9 M\xfcller.ipynb"  # not UTF-8: how LMS zip exports often name files
+EVIL = "\x1b[2J\x1b]0;pwned\x07evil\r.ipynb"  # clear screen, set the window title, bell, carriage return
+
+
+def test_escaped_names_round_trip_and_print():
+    rng = np.random.default_rng(0)
+    names = [LATIN1, EVIL.encode(), b"back\\slash\\x41.ipynb", "tab\tnew\nline\u202e\u200b.ipynb".encode(),
+             "emoji \U0001F600 é.ipynb".encode()]
+    names += [bytes(rng.integers(1, 256, size=12).tolist()).replace(b"/", b"_") for _ in range(200)]
+    for raw in names:
+        escaped = gradebook.escape_name(os.fsdecode(raw))
+        assert escaped.isprintable(), escaped
+        assert os.fsencode(gradebook.unescape_name(escaped)) == raw
+        assert gradebook.printable(escaped) == escaped  # printing an escaped name changes nothing
+    assert gradebook.escape_name(os.fsdecode(LATIN1)) == "Jos\\xe9 M\\xfcller.ipynb"
+    assert gradebook.escape_name(EVIL) == "\\u001b[2J\\u001b]0;pwned\\u0007evil\\r.ipynb"
+    with pytest.raises(ValueError, match="malformed escape"):
+        gradebook.unescape_name("bad\\q")
+
+
+def test_cell_limits_are_explicit_and_checked_without_a_kernel():
+    many = notebook(*(["x = 1"] * 5000))
+    cells, status, reason = gradebook.read_notebook("many.ipynb", many)
+    assert (cells, status) == (None, "invalid") and "5000 code cells; the limit is 2,000" in reason
+    big = notebook("x = '" + "a" * gradebook.MAX_CELL_BYTES + "'")
+    cells, status, reason = gradebook.read_notebook("big.ipynb", big)
+    assert status == "invalid" and f"the limit is {gradebook.MAX_CELL_BYTES:,} per cell" in reason
+    at_limit = notebook(*(["x = 1"] * gradebook.MAX_CELLS))
+    assert gradebook.read_notebook("ok.ipynb", at_limit)[1] == "graded"
+
+
+@pytest.fixture(scope="module")
+def odd_batch(tmp_path_factory):
+    """One batch with odd names and odd file types; grading is recorded, the output captured."""
+    import concurrent.futures
+    import contextlib
+    import io
+    import tempfile
+
+    root = tmp_path_factory.mktemp("odd")
+    folder = root / "subs"
+    folder.mkdir()
+    outside = root / "outside.ipynb"
+    outside.write_bytes(notebook(*SOLUTION))
+    (folder / "good.ipynb").write_bytes(notebook(*SOLUTION))
+    (folder / os.fsdecode(LATIN1)).write_bytes(notebook(*SOLUTION))
+    (folder / EVIL).write_bytes(notebook(*STUB, "raise RuntimeError('\\x1b[2J boom')"))
+    (folder / "many_cells.ipynb").write_bytes(notebook(*(["x = 1"] * 5000)))
+    (folder / "link.ipynb").symlink_to(outside)
+    (folder / "link_to_zero.ipynb").symlink_to("/dev/zero")
+    os.mkfifo(folder / "pipe.ipynb")
+    (folder / "folder.ipynb").mkdir()
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(folder / "sock.ipynb"))
+    started = []
+    real_execute = sandbox.execute
+
+    def recording_execute(cells, **kwargs):
+        started.append(kwargs["notebook_name"])
+        return real_execute(cells, **kwargs)
+
+    scratch = root / "scratch"
+    scratch.mkdir()
+    out = root / "book" / "grades.csv"
+    out.parent.mkdir()
+    saved = tempfile.tempdir
+    stderr, stdout = io.StringIO(), io.StringIO()
+    try:
+        tempfile.tempdir = str(scratch)
+        sandbox.execute = recording_execute
+        with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(stdout):
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:  # a followed FIFO would block: fail, not hang
+                summary = pool.submit(gradebook.grade, "u1.activations", folder, out, workers=2, limits=LIMITS,
+                                      progress=True).result(timeout=120)
+            again = gradebook.grade("u1.activations", folder, out, workers=2, limits=LIMITS, progress=False)
+    finally:
+        sandbox.execute = real_execute
+        tempfile.tempdir = saved
+        sock.close()
+    return {"summary": summary, "again": again, "out": out, "started": started, "scratch": scratch,
+            "terminal": stderr.getvalue() + stdout.getvalue(), "outside": outside}
+
+
+def test_every_entry_gets_one_row_and_odd_types_are_invalid_without_being_opened(odd_batch):
+    rows = odd_batch["summary"].rows
+    latin1 = gradebook.escape_name(os.fsdecode(LATIN1[:-len(b".ipynb")]))
+    evil = gradebook.escape_name(EVIL[:-len(".ipynb")])
+    assert sorted(rows) == sorted(["good", latin1, evil, "many_cells", "link", "link_to_zero", "pipe", "folder",
+                                   "sock"])
+    status = {s: (rows[s]["status"], int(rows[s]["total"])) for s in rows}
+    assert status["good"] == status[latin1] == ("graded", FULL)
+    assert status[evil] == ("graded", 0)
+    for name, words in [("link", "symbolic link, which is not followed"), ("link_to_zero", "symbolic link"),
+                        ("pipe", "FIFO"), ("folder", "a folder"), ("sock", "a socket"),
+                        ("many_cells", "5000 code cells; the limit is 2,000")]:
+        assert status[name] == ("invalid", 0) and words in rows[name]["reasons"], rows[name]
+    # Only the three real notebooks reached a kernel; links, FIFOs, folders and the 5,000 cells never did.
+    assert sorted(odd_batch["started"]) == sorted(["good.ipynb", os.fsdecode(LATIN1), EVIL])
+
+
+def test_names_and_messages_reach_the_csv_and_terminal_only_escaped(odd_batch):
+    text = odd_batch["out"].read_text(encoding="utf-8")
+    assert all(c.isprintable() or c in "\r\n" for c in text), [c for c in set(text) if not c.isprintable()]
+    with open(odd_batch["out"], newline="", encoding="utf-8") as fh:
+        students = {row["student"] for row in csv.DictReader(fh)}
+    originals = {os.fsencode(gradebook.unescape_name(s)) for s in students}
+    assert {LATIN1[:-6], EVIL.encode()[:-6], b"good"} <= originals  # reversible to the file's own bytes
+    assert "\\u001b[2J boom" in text  # the cell's message, escaped
+    terminal = odd_batch["terminal"]
+    assert "\x1b[2J" not in terminal and "\x07" not in terminal and "pwned" not in terminal.replace("\\u001b]0;pwned", "")
+
+
+def test_the_batch_leaves_no_temporary_files_and_reruns_skip_everything(odd_batch):
+    assert list(odd_batch["scratch"].iterdir()) == []
+    assert [p.name for p in odd_batch["out"].parent.iterdir()] == ["grades.csv"]
+    again = odd_batch["again"]
+    assert again.graded_now == [] and sorted(again.skipped) == sorted(odd_batch["summary"].rows)
+    assert odd_batch["outside"].read_bytes() == notebook(*SOLUTION)
+
+
+# -- class 7: the grading commands' messages ---------------------------------------------------------
+
+def run_cli(argv, capsys):
+    code = cli.main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("source, message", [
+    ("raise RuntimeError('the hidden checks are broken')",
+     "raised RuntimeError: the hidden checks are broken"),
+    ("def judge(:\n    pass\n", "does not parse: invalid syntax (line 1)"),
+    ("import sys\nsys.exit(3)\n", "raised SystemExit: 3"),
+])
+def test_extra_checks_that_raise_or_do_not_parse_give_a_message(tmp_path, capsys, source, message):
+    (tmp_path / "hidden").mkdir()
+    path = tmp_path / "hidden" / "u1_activations.py"
+    path.write_text(source)
+    (tmp_path / "subs").mkdir()
+    code, _, err = run_cli(["grade", "u1.activations", str(tmp_path / "subs"), "--out", str(tmp_path / "g.csv"),
+                            "--extra-checks", str(tmp_path / "hidden"), "--no-progress"], capsys)
+    assert code == 2 and err.startswith(f"course grade: extra_checks: ") and str(path) in err and message in err, err
+    assert "Traceback" not in err
+
+
+def _gradebook_with(tmp_path, **changes) -> pathlib.Path:
+    parts = [p.name for p in grading.checks.load("u1.activations")]
+    row = {"student": "ann", **{p: 0 for p in parts}, "total": 0, "max": FULL, "status": "graded",
+           "reasons": "", "sha256": "x"}
+    row.update(changes)
+    path = tmp_path / "g.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=gradebook.columns(parts))
+        writer.writeheader()
+        writer.writerow(row)
+    return path
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"reasons": "x" * 200_000}, "is not a CSV file this grader wrote (field larger than field limit"),
+    ({"total": "eleven"}, "line 2: total should be a whole number of points, got 'eleven'"),
+    ({"sigmoid": "2.5"}, "line 2: sigmoid should be a whole number of points, got '2.5'"),
+    ({"status": "great"}, "line 2: status should be one of"),
+])
+def test_a_broken_existing_gradebook_is_refused_before_grading(tmp_path, capsys, monkeypatch, changes, message):
+    out = _gradebook_with(tmp_path, **changes)
+    before = out.read_bytes()
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "bob.ipynb").write_bytes(notebook(*SOLUTION))
+    monkeypatch.setattr(sandbox, "execute", lambda *a, **k: pytest.fail("graded before refusing the gradebook"))
+    code, _, err = run_cli(["grade", "u1.activations", str(tmp_path / "subs"), "--out", str(out), "--no-progress"],
+                           capsys)
+    assert code == 2 and err.startswith(f"course grade: out: {out}") and message in err, err
+    assert "Traceback" not in err and out.read_bytes() == before
+
+
+def test_course_check_on_a_folder_says_it_is_a_folder(tmp_path, capsys):
+    code, _, err = run_cli(["check", "u1.activations", str(tmp_path)], capsys)
+    assert code == 2 and "which is a folder; give a notebook file" in err and "not found" not in err, err
