@@ -12,10 +12,18 @@ Every exercise part is three small pieces:
 
 ``check()`` in a notebook runs all three in the student's own process. The grader
 runs only the probe inside a submission's kernel: plans are drawn and observations
-judged in the grader's process, so nothing a submission does to its own kernel
-(redefining ``check``, patching modules or builtins, printing lines that look like
-results) can change a verdict. At most it changes the observations, and those earn
-points only when they are the right outputs for inputs the submission never saw before.
+judged in the grader's process. The probe decides nothing: it sends back raw data (each
+call's result, a copy of every array argument read back after the call, which NumPy
+floating-point errors still raised around it), and :class:`Observed` makes every
+comparison here, on plain values decoded from JSON, including "was an argument changed in
+place" and "was ``np.errstate`` in force". So redefining ``check``, patching NumPy, the
+builtins or ``json`` (``np.array_equal``, ``isinstance``, ``json.dumps``, ``np.errstate``...)
+or printing lines that look like results changes no verdict; at most it changes the
+observations, and a missing or unreadable one fails its call. Outputs earn points only
+when they are the right outputs for inputs the submission never saw before. What cannot
+be verified from outside is how they were made: a submission that replaces the probe
+itself (its ``exec``, ``open`` or ``np.array``) can claim that it changed no argument in
+place and that nothing overflowed; it still needs the right outputs.
 
 Each checks module also declares ``MISTAKES``: typical wrong answers, as source code,
 with the part each must fail and a fragment of the hint it must print (see
