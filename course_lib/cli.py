@@ -110,9 +110,9 @@ def _cmd_check(args) -> int:
     except (ValueError, OSError) as exc:
         print(f"course check: {exc}", file=sys.stderr)
         return 2
-    for note in graded.notes:
-        print(f"⚠️  {note}")
-    print("\n".join(graded.report.lines()))
+    for note in graded.notes:  # messages from the submission: no control character reaches the terminal
+        print(f"⚠️  {gradebook.printable(note)}")
+    print("\n".join(gradebook.printable(line) for line in graded.report.lines()))
     return 0 if graded.report.total == graded.report.max_points else 1
 
 

@@ -12,10 +12,18 @@ Every exercise part is three small pieces:
 
 ``check()`` in a notebook runs all three in the student's own process. The grader
 runs only the probe inside a submission's kernel: plans are drawn and observations
-judged in the grader's process, so nothing a submission does to its own kernel
-(redefining ``check``, patching modules or builtins, printing lines that look like
-results) can change a verdict. At most it changes the observations, and those earn
-points only when they are the right outputs for inputs the submission never saw before.
+judged in the grader's process. The probe decides nothing: it sends back raw data (each
+call's result, a copy of every array argument read back after the call, which NumPy
+floating-point errors still raised around it), and :class:`Observed` makes every
+comparison here, on plain values decoded from JSON, including "was an argument changed in
+place" and "was ``np.errstate`` in force". So redefining ``check``, patching NumPy, the
+builtins or ``json`` (``np.array_equal``, ``isinstance``, ``json.dumps``, ``np.errstate``...)
+or printing lines that look like results changes no verdict; at most it changes the
+observations, and a missing or unreadable one fails its call. Outputs earn points only
+when they are the right outputs for inputs the submission never saw before. What cannot
+be verified from outside is how they were made: a submission that replaces the probe
+itself (its ``exec``, ``open`` or ``np.array``) can claim that it changed no argument in
+place and that nothing overflowed; it still needs the right outputs.
 
 Each checks module also declares ``MISTAKES``: typical wrong answers, as source code,
 with the part each must fail and a fragment of the hint it must print (see
@@ -251,6 +259,10 @@ class Observed:
         self._calls = {c.label: c for c in calls}
         results = results if isinstance(results, list) else []
         self._results = {c.label: (results[i] if i < len(results) else None) for i, c in enumerate(calls)}
+        # The planned array arguments, copied before any judge runs: what each must still be after the call.
+        self._planned = {c.label: ([(str(i), a.copy()) for i, a in enumerate(c.args) if isinstance(a, np.ndarray)]
+                                   + [(k, a.copy()) for k, a in c.kwargs.items() if isinstance(a, np.ndarray)])
+                         for c in calls}
 
     def call(self, label: str) -> Call:
         return self._calls[label]
@@ -274,13 +286,47 @@ class Observed:
                 raise Fail(f"{call.fn} is {NOT_IMPLEMENTED}")
             message = str(result.get("message", ""))[:160]
             raise Fail(f"{call.shown} raised {error}" + (f": {message}" if message else ""))
-        mutated = result.get("mutated")
-        if mutated:
-            index = mutated[0] if isinstance(mutated, list) and mutated and isinstance(mutated[0], int) else -1
-            name = call.arg_name(index) if index >= 0 else "an input array"
-            fix = call.inplace_fix.format(name=name if index >= 0 else "x")
-            raise Fail(f"{call.shown} changed its argument {name} in place; {fix}")
+        self._verify_error_handling(call, result)
+        self._verify_inputs(call, result)
         return result
+
+    def _verify_error_handling(self, call: Call, result: dict) -> None:
+        """Fail unless NumPy's error handling was in force just before and just after the call.
+
+        The probe provokes each error the call's ``errstate`` makes raise, once before and once
+        after the call, and reports which raised; a notebook that replaced ``np.errstate`` (or
+        switched error handling off for good) shows up here instead of passing.
+        """
+        wanted = sorted(c for c in ("over", "under", "divide", "invalid")
+                        if call.errstate.get(c, call.errstate.get("all")) == "raise")
+        if not wanted:
+            return
+        held = result.get("held")
+        if not (isinstance(held, list) and len(held) == 2
+                and all(isinstance(h, list) and sorted(x for x in h if isinstance(x, str)) == wanted for h in held)):
+            settings = ", ".join(f'{c}="raise"' for c in wanted)
+            raise Fail(f"{call.shown} ran without NumPy's floating-point error handling (np.errstate({settings}) "
+                       "was not in force); do not replace or switch off np.errstate or np.seterr in the notebook")
+
+    def _verify_inputs(self, call: Call, result: dict) -> None:
+        """Fail when an array argument, read back after the call, is not the array that was planned.
+
+        The comparison runs here, in the grader, on plain decoded values: a function that changed
+        its argument in place fails, and so does a probe that sent no readable copy back.
+        """
+        after = result.get("after")
+        after = after if isinstance(after, dict) else {}
+        for key, planned in self._planned[call.label]:
+            positional = key.isdigit()
+            group = after.get("args" if positional else "kwargs")
+            sent = group.get(key) if isinstance(group, dict) else None
+            index = int(key) if positional else -1
+            name = call.arg_name(index) if positional else key
+            if not isinstance(sent, dict):
+                raise Fail(f"the checks could not read back the argument {name} of {call.shown} after the call "
+                           "(did the notebook replace part of NumPy?)")
+            if not _same_array(sent, planned):
+                raise Fail(f"{call.shown} changed its argument {name} in place; {call.inplace_fix.format(name=name)}")
 
     def raised(self, label: str) -> str | None:
         """The name of the exception the call raised (``"FloatingPointError"``), or None."""
@@ -332,6 +378,28 @@ class Observed:
                 raise Fail(f"could not read the result of {call.shown}")
             arrays.append(self._as_array(item, call, f" as item {i}"))
         return tuple(arrays)
+
+
+def _same_array(sent: dict, planned: np.ndarray) -> bool:
+    """Is ``sent`` (an array the probe read back: class, dtype, shape, nested lists) exactly ``planned``?
+
+    NaN equals NaN here, and every comparison is NumPy's in this process, on values decoded from JSON.
+    """
+    if sent.get("class") != "numpy.ndarray" or sent.get("dtype") != planned.dtype.str:
+        return False
+    shape = sent.get("shape")
+    if not isinstance(shape, list) or [int(n) for n in planned.shape] != shape:
+        return False
+    try:
+        got = np.array(sent.get("array"), dtype=planned.dtype)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    if got.shape != planned.shape:
+        return False
+    same = got == planned
+    if planned.dtype.kind in "fc":
+        same |= np.isnan(got) & np.isnan(planned)
+    return bool(np.all(same))
 
 
 def roundtrip(results):

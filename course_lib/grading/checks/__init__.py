@@ -112,7 +112,14 @@ def load_extra(exercise: str, extra_dir: str | pathlib.Path, taken: set[str]) ->
     # A fresh module object that is not registered in sys.modules.
     spec = importlib.util.spec_from_file_location(f"_course_extra_checks_{exercise.replace('.', '_')}", path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        raise ValueError(f"extra_checks: {path} does not parse: {exc.msg} (line {exc.lineno})") from None
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - the instructor's module, reported, not a traceback
+        message = str(exc)[:300]
+        raise ValueError(f"extra_checks: importing {path} raised {type(exc).__name__}"
+                         + (f": {message}" if message else "")) from None
     parts = _validated(getattr(module, "PARTS", None), str(path))
     clash = sorted(taken & {p.name for p in parts})
     if clash:
