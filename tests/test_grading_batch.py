@@ -313,7 +313,7 @@ def test_extra_checks_that_raise_or_do_not_parse_give_a_message(tmp_path, capsys
     (tmp_path / "subs").mkdir()
     code, _, err = run_cli(["grade", "u1.activations", str(tmp_path / "subs"), "--out", str(tmp_path / "g.csv"),
                             "--extra-checks", str(tmp_path / "hidden"), "--no-progress"], capsys)
-    assert code == 2 and err.startswith(f"course grade: extra_checks: ") and str(path) in err and message in err, err
+    assert code == 2 and err.startswith("course grade: extra_checks: ") and str(path) in err and message in err, err
     assert "Traceback" not in err
 
 
