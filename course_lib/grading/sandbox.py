@@ -633,6 +633,8 @@ class _Kernel:
             if self.capture:
                 self._drain_output()
             code = self.proc.poll()
+            if code is not None and self.isolated is not None and 128 < code < 128 + 65:
+                code = 128 - code  # bwrap exits with 128 + N when the kernel died of signal N
             if code is not None:
                 raise _Stopped("error" if startup else "crashed", f"the kernel died {where} ({_exit_text(code)})")
             now = time.monotonic()
