@@ -513,7 +513,7 @@ class _Kernel:
         self.capture, self.cancel, self.isolated, self.writable = capture, cancel, isolated, writable
         self.output: list[str] = []
         self.output_chars = 0
-        self.km = self.kc = self.proc = self.context = None
+        self.km = self.kc = self.proc = self.context = self.monitor = None
 
     def _argv(self) -> list[str]:
         kernel = [sys.executable, "-m", "course_lib.grading._kernel", "--memory-mb", str(self.limits.memory_mb),
@@ -568,6 +568,8 @@ class _Kernel:
         self.kc = self.km.blocking_client()
         self.kc.context = self.context
         self.kc.start_channels(shell=True, iopub=bool(self.capture), stdin=False, hb=False, control=False)
+        # ZeroMQ drops an oversized message by closing the connection: watch for that.
+        self.monitor = self.kc.shell_channel.socket.get_monitor_socket(zmq.EVENT_DISCONNECTED)
         deadline = time.monotonic() + self.limits.startup_timeout_s
         self.request(self.kc.kernel_info(), deadline, "while starting", startup=True)
         if self.capture:
@@ -633,6 +635,13 @@ class _Kernel:
             if self.capture:
                 self._drain_output()
             code = self.proc.poll()
+            if code is None and self.monitor is not None and self.monitor.poll(0):
+                self.monitor.recv_multipart()
+                try:
+                    code = self.proc.wait(timeout=0.5)
+                except subprocess.TimeoutExpired:
+                    raise _Stopped("crashed", f"the kernel sent a message over the {MAX_MESSAGE_BYTES >> 20} MB limit "
+                                              f"{where}") from None
             if code is not None and self.isolated is not None and 128 < code < 128 + 65:
                 code = 128 - code  # bwrap exits with 128 + N when the kernel died of signal N
             if code is not None:
@@ -680,6 +689,8 @@ class _Kernel:
 
     def stop(self, marker: str) -> None:
         sid = self.proc.pid if self.proc is not None else None
+        if self.monitor is not None:
+            self.monitor.close(linger=0)
         if self.kc is not None:
             try:
                 self.kc.stop_channels()
