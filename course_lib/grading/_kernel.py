@@ -28,7 +28,7 @@ def _limit(which: int, value: int) -> None:
     resource.setrlimit(which, (value, value))
 
 
-def _check_while_grading(exercise, part=None, **_):
+def _skipped_while_grading(exercise, part=None, **_):
     """Stands in for ``course_lib.grading.check`` in a grading sandbox."""
     print(f"(check({exercise!r}) is skipped while grading: the grader checks your functions after the last cell)")
 
@@ -60,7 +60,7 @@ def main(argv: list[str]) -> None:
     import course_lib.grading as grading
 
     if not (Path(grading.__file__).parent / "checks" / "__init__.py").exists():  # hidden by the sandbox
-        grading.check = _check_while_grading
+        grading.check = _skipped_while_grading
     from ipykernel import kernelapp
 
     kernelapp.launch_new_instance()
