@@ -280,7 +280,8 @@ def test_a_killed_grader_loses_no_row_and_resumes(tmp_path):
                                   echo=None)
     assert len(summary.skipped) == len(rows) and len(summary.graded_now) == 3 - len(rows)
     assert sorted(summary.rows) == ["a", "b", "c"]
-    # The orphaned kernel of the killed grader notices its parent is gone and exits.
+    # The orphaned kernel of the killed grader ends with it (bwrap --die-with-parent; without
+    # bubblewrap, ipykernel notices that its parent is gone).
     assert wait_for_no_sandbox_processes(scratch) == []
 
 

@@ -521,8 +521,13 @@ class _Kernel:
         if self.isolated is None:
             return [*kernel, "--", "-f", "{connection_file}"]
         binds, pythonpath = _python_binds()
-        self.env["PYTHONPATH"] = pythonpath
+        # A PYTHONPATH the caller passed in extra_env is theirs to choose: it is shown, read-only, and first.
+        chosen = [p for p in self.env.get("PYTHONPATH", "").split(os.pathsep) if os.path.isabs(p) and os.path.exists(p)]
+        self.env["PYTHONPATH"] = os.pathsep.join([*chosen, pythonpath])
         argv = [*_base_argv(self.isolated.bwrap, self.isolated.drop_uid), *binds]
+        argv += _parents(chosen)
+        for path in chosen:
+            argv += ["--ro-bind", path, path]
         argv += _parents(self.writable)
         for folder in self.writable:
             argv += ["--bind", str(folder), str(folder)]
