@@ -13,7 +13,6 @@ import csv
 import json
 import os
 import pathlib
-import resource
 import secrets
 import subprocess
 import sys

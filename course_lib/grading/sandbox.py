@@ -110,8 +110,9 @@ class Execution:
     """What happened to one notebook in the sandbox.
 
     ``status`` is ``"ok"`` (every cell ran, errors or not, and the checks finished),
-    ``"timeout"``, ``"memory"``, ``"crashed"`` (the kernel died), ``"error"`` (the
-    kernel could not start: a problem on the grading machine) or ``"cancelled"``.
+    ``"timeout"``, ``"memory"``, ``"crashed"`` (the kernel died, or sent a message that is
+    badly signed or over :data:`MAX_MESSAGE_BYTES`), ``"error"`` (the kernel could not
+    start: a problem on the grading machine) or ``"cancelled"``.
     ``results`` holds the probe's raw, unverified results per part, if it got that far.
     """
 
@@ -840,7 +841,7 @@ def execute(cells: list[str], *, notebook_name: str, notebook_bytes: bytes, limi
         if isolated is not None:
             env["TMPDIR"] = "/tmp"  # the private, size-limited one
         kernel = _Kernel(root, work, env, limits, capture_output, cancel, isolated, (work, home, run, out))
-    except OSError as exc:
+    except OSError:
         if results_fd is not None:
             os.close(results_fd)
         remove_tree(root)
