@@ -6,6 +6,8 @@ Usage: python benchmarks/bench_grading.py [--submissions 30] [--workers 2] [--re
    nothing else), ``--repeat`` times: the baseline.
 2. Grades that same notebook alone with ``course grade --workers 1``, ``--repeat``
    times: the difference is the per-submission overhead of sandboxing and checking.
+   Step 2 is run twice, with bubblewrap isolation and without it (the fallback
+   sandbox), alternating, so the cost of the namespaces is measured in the same run.
 3. Grades ``--submissions`` notebooks (solutions, stubs and half-done ones, all with the
    generated setup cell that imports TensorFlow) with ``--workers`` workers and reports
    the wall time.
@@ -76,12 +78,18 @@ def main(argv=None) -> int:
         (one / name).write_bytes(data)
 
         plain = [plain_execution_seconds(one / name) for _ in range(args.repeat)]
-        single = []
+        isolated = sandbox.isolation()
+        unisolated = sandbox.Isolation(False, reason="turned off by the benchmark")
+        single, single_without = [], []
         for i in range(args.repeat):
-            started = time.perf_counter()
-            summary = gradebook.grade(EXERCISE, one, tmp / f"one-{i}.csv", workers=1, progress=False, echo=None)
-            single.append(time.perf_counter() - started)
-            assert summary.rows["student000"]["total"] == summary.rows["student000"]["max"]
+            for mode, times in ((isolated, single), (unisolated, single_without)):
+                sandbox._ISOLATION = mode
+                started = time.perf_counter()
+                summary = gradebook.grade(EXERCISE, one, tmp / f"one-{i}-{mode.available}.csv", workers=1,
+                                          progress=False, echo=None)
+                times.append(time.perf_counter() - started)
+                assert summary.rows["student000"]["total"] == summary.rows["student000"]["max"]
+        sandbox._ISOLATION = isolated
 
         batch = tmp / "batch"
         batch.mkdir()
@@ -95,12 +103,16 @@ def main(argv=None) -> int:
         grader_cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
         statuses = sorted({row["status"] for row in summary.rows.values()})
 
-    plain_s, single_s = statistics.median(plain), statistics.median(single)
+    plain_s, single_s, without_s = statistics.median(plain), statistics.median(single), statistics.median(single_without)
     print(f"machine: {os.cpu_count()} CPU cores, Python {sys.version.split()[0]}, load average (1 min) "
           f"{load_before[0]:.2f} before and {os.getloadavg()[0]:.2f} after")
     print(f"plain nbclient execution of the solution (median of {args.repeat}): {plain_s:.2f} s  {[round(x, 2) for x in plain]}")
+    print(f"isolation: {isolated.describe()}")
     print(f"grading that one notebook, 1 worker (median of {args.repeat}):      {single_s:.2f} s  {[round(x, 2) for x in single]}")
-    print(f"  overhead per submission: {single_s - plain_s:+.2f} s")
+    print(f"  the same without bubblewrap (median of {args.repeat}):            {without_s:.2f} s  "
+          f"{[round(x, 2) for x in single_without]}")
+    print(f"  overhead per submission: {single_s - plain_s:+.2f} s ({without_s - plain_s:+.2f} s without bubblewrap; "
+          f"bubblewrap itself {single_s - without_s:+.2f} s)")
     print(f"grading {args.submissions} submissions with {args.workers} workers: {wall:.1f} s wall "
           f"({wall / args.submissions:.2f} s per submission; {wall * args.workers / args.submissions:.2f} "
           f"worker-seconds each); statuses {statuses}")

@@ -106,7 +106,8 @@ def _cmd_check(args) -> int:
 
     try:
         limits = sandbox.Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
-        graded = gradebook.grade_notebook(args.exercise, args.notebook, limits=limits, part=args.part)
+        graded = gradebook.grade_notebook(args.exercise, args.notebook, limits=limits, part=args.part,
+                                          require_isolation=args.require_isolation)
     except (ValueError, OSError) as exc:
         print(f"course check: {exc}", file=sys.stderr)
         return 2
@@ -122,7 +123,8 @@ def _cmd_grade(args) -> int:
     try:
         limits = sandbox.Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
         summary = gradebook.grade(args.exercise, args.submissions, args.out, workers=args.workers, force=args.force,
-                                  extra_checks=args.extra_checks, limits=limits, progress=not args.no_progress)
+                                  extra_checks=args.extra_checks, limits=limits, progress=not args.no_progress,
+                                  require_isolation=args.require_isolation)
     except (ValueError, OSError) as exc:
         print(f"course grade: {exc}", file=sys.stderr)
         return 2
@@ -178,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=120.0,
                    help="seconds for the notebook's cells, and again for the checks (default 120)")
     p.add_argument("--memory-mb", type=int, default=4096, help="memory limit of the kernel in MB (default 4096)")
+    p.add_argument("--require-isolation", action="store_true",
+                   help="fail (exit code 2) instead of grading without bubblewrap isolation")
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("grade", help="grade a folder of submitted notebooks into a CSV gradebook (sandboxed)")
@@ -190,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=120.0,
                    help="seconds per submission for its cells, and again for the checks (default 120)")
     p.add_argument("--memory-mb", type=int, default=4096, help="memory limit per submission in MB (default 4096)")
+    p.add_argument("--require-isolation", action="store_true",
+                   help="fail (exit code 2) instead of grading without bubblewrap isolation")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_grade)
 

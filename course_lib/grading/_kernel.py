@@ -1,7 +1,12 @@
 """Entry point of a grading kernel: apply resource limits to this process, then start ipykernel.
 
 Started by :mod:`course_lib.grading.sandbox` as
-``python -m course_lib.grading._kernel --memory-mb M --file-mb F -- -f CONNECTION_FILE``.
+``python -m course_lib.grading._kernel --memory-mb M --file-mb F [--uid U --gid G] [--chdir DIR] -- -f CONNECTION_FILE``.
+With ``--uid``/``--gid`` (under bubblewrap, when the grader is root) it first becomes that
+user, with no supplementary groups; that also clears the only capabilities bubblewrap left
+it (CAP_SETUID, CAP_SETGID). The exercise's ``check()`` then only says that the grader
+checks the functions after the last cell: the checks themselves are not visible in the
+sandbox.
 The limits are set with soft = hard, so the submission cannot raise them again, and
 they are inherited by every process the submission starts.
 
@@ -14,6 +19,7 @@ resident memory of the kernel's whole session and kills it past the limit.
 import os
 import resource
 import sys
+from pathlib import Path
 
 
 def _limit(which: int, value: int) -> None:
@@ -22,11 +28,23 @@ def _limit(which: int, value: int) -> None:
     resource.setrlimit(which, (value, value))
 
 
+def _skipped_while_grading(exercise, part=None, **_):
+    """Stands in for ``course_lib.grading.check`` in a grading sandbox."""
+    print(f"(check({exercise!r}) is skipped while grading: the grader checks your functions after the last cell)")
+
+
 def main(argv: list[str]) -> None:
     if "--" not in argv:
-        raise SystemExit("usage: python -m course_lib.grading._kernel --memory-mb M --file-mb F -- KERNEL_ARGS")
+        raise SystemExit("usage: python -m course_lib.grading._kernel --memory-mb M --file-mb F "
+                         "[--uid U --gid G] -- KERNEL_ARGS")
     split = argv.index("--")
     options = dict(zip(argv[:split:2], argv[1:split:2]))
+    if "--uid" in options:
+        os.setgroups([])
+        os.setgid(int(options["--gid"]))
+        os.setuid(int(options["--uid"]))
+        if os.getuid() != int(options["--uid"]) or os.geteuid() != int(options["--uid"]):
+            raise SystemExit("could not drop privileges")
     memory = int(options["--memory-mb"]) << 20
     if hasattr(resource, "RLIMIT_DATA"):
         _limit(resource.RLIMIT_DATA, memory)
@@ -36,7 +54,13 @@ def main(argv: list[str]) -> None:
     # IPython puts it back for the notebook's own imports.
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]
+    if "--chdir" in options:
+        os.chdir(options["--chdir"])
     sys.argv = [sys.argv[0], *argv[split + 1:]]
+    import course_lib.grading as grading
+
+    if not (Path(grading.__file__).parent / "checks" / "__init__.py").exists():  # hidden by the sandbox
+        grading.check = _skipped_while_grading
     from ipykernel import kernelapp
 
     kernelapp.launch_new_instance()

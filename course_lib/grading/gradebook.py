@@ -306,7 +306,8 @@ def _zero_report(exercise: str, parts: list[core.Part], reason: str) -> core.Rep
 
 
 def grade_submission(exercise: str, parts: list[core.Part], submission: Submission, limits: sandbox.Limits, *,
-                     extra_env: dict | None = None, cancel: threading.Event | None = None) -> Graded | None:
+                     extra_env: dict | None = None, cancel: threading.Event | None = None,
+                     require_isolation: bool = False) -> Graded | None:
     """Grade one submission; never raises for anything the submission does. None if cancelled."""
     import numpy as np
 
@@ -319,7 +320,8 @@ def grade_submission(exercise: str, parts: list[core.Part], submission: Submissi
         return Graded(submission.student, status, submission.sha256, _zero_report(exercise, parts, reason), [reason])
     calls, plan = core.make_plan(parts, np.random.default_rng(secrets.randbits(64)))
     run = sandbox.execute(cells, notebook_name=submission.path.name, notebook_bytes=submission.data,
-                          limits=limits, plan=plan, extra_env=extra_env, cancel=cancel)
+                          limits=limits, plan=plan, extra_env=extra_env, cancel=cancel,
+                          require_isolation=require_isolation)
     if run.status == "cancelled":
         return None
     status = {"ok": "graded"}.get(run.status, run.status)
@@ -340,8 +342,12 @@ def grade_submission(exercise: str, parts: list[core.Part], submission: Submissi
 
 
 def grade_notebook(exercise: str, path: str | os.PathLike, *, limits: sandbox.Limits | None = None,
-                   extra_checks: str | os.PathLike | None = None, part: str | None = None) -> Graded:
-    """Grade one notebook file exactly as ``course grade`` would (``course check`` uses this)."""
+                   extra_checks: str | os.PathLike | None = None, part: str | None = None,
+                   require_isolation: bool = False) -> Graded:
+    """Grade one notebook file exactly as ``course grade`` would (``course check`` uses this).
+
+    ``require_isolation`` raises :class:`~course_lib.grading.sandbox.IsolationUnavailable`
+    where bubblewrap does not work."""
     parts = checks.load(exercise, extra_checks)
     path = pathlib.Path(path)
     if path.is_dir():
@@ -358,7 +364,8 @@ def grade_notebook(exercise: str, path: str | os.PathLike, *, limits: sandbox.Li
     if problem.startswith("it is a symbolic link"):  # a link the user named themselves is fine to follow
         data, sha, problem = read_entry(path.resolve())
     submission = Submission(escape_name(path.stem), path, data, sha, problem)
-    return grade_submission(exercise, parts, submission, limits or sandbox.Limits())
+    return grade_submission(exercise, parts, submission, limits or sandbox.Limits(),
+                            require_isolation=require_isolation)
 
 
 # -- the CSV -----------------------------------------------------------------------------------
@@ -446,6 +453,7 @@ class Summary:
     changed_originals: list[str]
     workers: int
     seconds: float
+    isolation: str = ""  # sandbox.Isolation.describe(): how the kernels were isolated, or loudly that they were not
 
     def text(self) -> str:
         students = sorted(self.rows)
@@ -455,6 +463,10 @@ class Summary:
                  + (f", {len(self.skipped)} already graded (--force regrades them)" if self.skipped else "")]
         counts = Counter(self.rows[s]["status"] for s in students)
         lines.append("status: " + ", ".join(f"{s} {counts[s]}" for s in STATUSES if counts[s]))
+        if self.isolation:
+            lines.append(f"isolation: {self.isolation}" if not self.isolation.startswith("NO ISOLATION")
+                         else f"WARNING: {self.isolation}; submissions ran as processes of yours that could "
+                              "read and change your files (see the README's threat model)")
         if n:
             width = max(len("part"), *(len(p) for p in self.part_names))
             lines.append(f"{'part':<{width}}  points  full marks")
@@ -473,7 +485,7 @@ class Summary:
 def grade(exercise: str, submissions: str | os.PathLike, out: str | os.PathLike = "grades.csv", *,
           workers: int | None = None, force: bool = False, extra_checks: str | os.PathLike | None = None,
           limits: sandbox.Limits | None = None, progress: bool = True, extra_env: dict | None = None,
-          echo=print) -> Summary:
+          echo=print, require_isolation: bool = False) -> Summary:
     """Grade every submission in ``submissions`` into the CSV ``out``; see the module docstring.
 
     Args:
@@ -487,9 +499,18 @@ def grade(exercise: str, submissions: str | os.PathLike, out: str | os.PathLike 
         limits: time and memory limits per submission.
         progress: show a progress bar on stderr.
         extra_env: extra environment variables for the kernels.
+        require_isolation: refuse to grade (:class:`~course_lib.grading.sandbox.IsolationUnavailable`)
+            where bubblewrap does not work; otherwise that is only warned about, once, on stderr
+            and in the summary.
     """
     started = time.monotonic()
     parts = checks.load(exercise, extra_checks)
+    isolation = sandbox.isolation()
+    if not isolation.available:
+        if require_isolation:
+            raise sandbox.IsolationUnavailable(f"isolation is required (--require-isolation), but {isolation.reason}")
+        print(f"WARNING: grading WITHOUT ISOLATION: {isolation.reason}. Each submission runs as your user and "
+              "can read and change your files; see the README's threat model.", file=sys.stderr)
     workers = max(1, os.cpu_count() or 1) if workers is None else check_int("workers", workers)
     limits = limits or sandbox.Limits()
     folder = pathlib.Path(submissions)
@@ -519,7 +540,8 @@ def grade(exercise: str, submissions: str | os.PathLike, out: str | os.PathLike 
     bar = _progress_bar(len(pending), progress, exercise)
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grade")
     try:
-        futures = {pool.submit(_grade_safely, exercise, parts, s, limits, extra_env, cancel): s for s in pending}
+        futures = {pool.submit(_grade_safely, exercise, parts, s, limits, extra_env, cancel, require_isolation): s
+                   for s in pending}
         for future in as_completed(futures):
             graded = future.result()
             if graded is None:
@@ -540,15 +562,16 @@ def grade(exercise: str, submissions: str | os.PathLike, out: str | os.PathLike 
         bar.close()
     changed = [s.student for s in found if _sha_of_file(s.path) != s.sha256]
     summary = Summary(exercise, out, part_names, {p.name: p.points for p in parts}, rows, graded_now, skipped,
-                      changed, workers, time.monotonic() - started)
+                      changed, workers, time.monotonic() - started, isolation.describe())
     if echo is not None:
         echo(summary.text())
     return summary
 
 
-def _grade_safely(exercise, parts, submission, limits, extra_env, cancel) -> Graded | None:
+def _grade_safely(exercise, parts, submission, limits, extra_env, cancel, require_isolation=False) -> Graded | None:
     try:
-        return grade_submission(exercise, parts, submission, limits, extra_env=extra_env, cancel=cancel)
+        return grade_submission(exercise, parts, submission, limits, extra_env=extra_env, cancel=cancel,
+                                require_isolation=require_isolation)
     except Exception as exc:  # noqa: BLE001 - a bug or a broken machine must still leave a row
         reason = f"grader error, retried on the next run: {type(exc).__name__}: {str(exc)[:200]}"
         return Graded(submission.student, "error", submission.sha256, _zero_report(exercise, parts, reason), [reason])

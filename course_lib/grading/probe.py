@@ -37,8 +37,6 @@ records which of them raised (``"held"``), so the grader can tell when the error
 was not in force.
 """
 
-import json
-import os
 
 import numpy as np
 
@@ -263,18 +261,3 @@ def to_json(value):
         if _is(value, base):
             return to_json(plain(value))
     return "null"
-
-
-def run_plan_to_file(namespace, plan_json, path):
-    """The grader's entry point: run the plan and keep ``path`` up to date after every part,
-    so a part that hangs still leaves the earlier parts' results behind."""
-    plan = json.loads(plan_json)
-
-    def save(results):
-        tmp = path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(to_json({"nonce": plan["nonce"], "parts": results}))
-        os.replace(tmp, path)
-
-    save({})
-    run_plan(namespace, plan, on_part=save)
