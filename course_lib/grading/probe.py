@@ -37,7 +37,6 @@ records which of them raised (``"held"``), so the grader can tell when the error
 was not in force.
 """
 
-
 import numpy as np
 
 MAX_ELEMENTS = 100_000  # larger results are reported by shape only
