@@ -464,3 +464,16 @@ def test_isolation_is_detected_once_and_described():
         assert first.describe().startswith("bubblewrap (")
     else:
         assert first.describe().startswith("NO ISOLATION: ") and first.reason
+
+
+def test_a_deep_temporary_folder_still_fits_the_kernel_sockets(tmp_path, monkeypatch):
+    """Unix socket paths hold 107 bytes: under a deep TMPDIR (CI, pytest-xdist) the sockets get a
+    short private folder of their own in /tmp, which is removed with the sandbox."""
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    monkeypatch.setattr("tempfile.tempdir", str(deep))
+    before = {p.name for p in pathlib.Path("/tmp").glob("course-grade-sockets-*")}
+    execution = run("x = 1")
+    assert execution.status == "ok", execution
+    assert list(deep.iterdir()) == []
+    assert {p.name for p in pathlib.Path("/tmp").glob("course-grade-sockets-*")} == before

@@ -258,7 +258,7 @@ def test_rerun_skips_graded_rows_regrades_changed_ones_and_force_regrades_all(tm
     assert "u1.activations: 2 submission(s)" in forced.text() and "status: graded 2" in forced.text()
 
 
-def test_a_killed_grader_loses_no_row_and_resumes(tmp_path):
+def test_a_killed_grader_loses_no_row_and_resumes(tmp_path, request):
     folder = tmp_path / "subs"
     folder.mkdir()
     for name in ("a", "b", "c"):
@@ -266,8 +266,10 @@ def test_a_killed_grader_loses_no_row_and_resumes(tmp_path):
     out = tmp_path / "grades.csv"
     command = [sys.executable, "-m", "course_lib.cli", "grade", "u1.activations", str(folder), "--out", str(out),
                "--workers", "1", "--no-progress", "--timeout", "20"]
-    scratch = tmp_path / "tmp"  # a killed grader cannot delete its sandbox folder; keep it in tmp_path
-    scratch.mkdir()
+    # A killed grader cannot delete its sandbox folders: keep them all in one short folder of
+    # our own (short, so that the kernel's sockets fit in it too) and delete it afterwards.
+    scratch = pathlib.Path(tempfile.mkdtemp(prefix="cg-killed-", dir="/tmp"))
+    request.addfinalizer(lambda: sandbox.remove_tree(scratch))
     grader = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               env={**os.environ, "TMPDIR": str(scratch)})
     deadline = time.monotonic() + 60

@@ -507,10 +507,10 @@ def _bad_message(exc: Exception, where: str) -> _Stopped:
 
 
 class _Kernel:
-    def __init__(self, root: pathlib.Path, work: pathlib.Path, env: dict, limits: Limits,
+    def __init__(self, root: pathlib.Path, work: pathlib.Path, run: pathlib.Path, env: dict, limits: Limits,
                  capture: int, cancel: threading.Event | None, isolated: Isolation | None = None,
                  writable: tuple[pathlib.Path, ...] = ()):
-        self.root, self.work, self.env, self.limits = root, work, env, limits
+        self.root, self.work, self.sockets, self.env, self.limits = root, work, run, env, limits
         self.capture, self.cancel, self.isolated, self.writable = capture, cancel, isolated, writable
         self.output: list[str] = []
         self.output_chars = 0
@@ -552,7 +552,7 @@ class _Kernel:
             def get_kernel_spec(self, kernel_name):
                 return spec
 
-        run = self.root / "run"
+        run = self.sockets
         self.km = KernelManager(kernel_name="course-grading", kernel_spec_manager=_OneSpec(), transport="ipc",
                                 ip=str(run / "k"), connection_file=str(run / "kernel.json"))
         try:
@@ -806,6 +806,25 @@ def _read_results(fd: int, nonce: str) -> tuple[dict | None, str]:
     return parts, ""
 
 
+# A Unix socket's path holds at most 107 bytes; the kernel's sockets are <run>/k-<port>.
+_MAX_SOCKET_PATH = 107
+
+
+def _socket_folder(root: pathlib.Path) -> pathlib.Path:
+    """``root/run``, or, when that path is too long for the kernel's Unix sockets (deep CI or
+    pytest folders), a private folder of its own under ``/tmp``; the caller removes it."""
+    run = root / "run"
+    if len(os.fsencode(str(run / "k-1234567"))) <= _MAX_SOCKET_PATH or not os.path.isdir("/tmp"):
+        run.mkdir(mode=0o700)
+        return run
+    return pathlib.Path(tempfile.mkdtemp(prefix="course-grade-sockets-", dir="/tmp"))
+
+
+def _remove_socket_folder(run: pathlib.Path | None, root: pathlib.Path) -> None:
+    if run is not None and root not in run.parents:
+        remove_tree(run)
+
+
 def execute(cells: list[str], *, notebook_name: str, notebook_bytes: bytes, limits: Limits,
             plan: dict | None = None, extra_env: dict | None = None, capture_output: int = 0,
             cancel: threading.Event | None = None, require_isolation: bool = False) -> Execution:
@@ -826,11 +845,13 @@ def execute(cells: list[str], *, notebook_name: str, notebook_bytes: bytes, limi
     result = Execution(isolated=isolated is not None)
     marker = secrets.token_hex(12)
     root = pathlib.Path(tempfile.mkdtemp(prefix="course-grade-"))
-    work, home, run, out = root / "work", root / "home", root / "run", root / "out"
+    work, home, out = root / "work", root / "home", root / "out"
+    run = None
     results_fd = None
     try:
-        for folder in (work, home, home / "tmp", run, out):
+        for folder in (work, home, home / "tmp", out):
             folder.mkdir(mode=0o700)
+        run = _socket_folder(root)
         (work / pathlib.PurePath(notebook_name).name).write_bytes(notebook_bytes)
         if isolated is not None and isolated.drop_uid:
             os.chmod(root, 0o711)
@@ -841,10 +862,11 @@ def execute(cells: list[str], *, notebook_name: str, notebook_bytes: bytes, limi
         env = sandbox_env(home, marker, extra_env)
         if isolated is not None:
             env["TMPDIR"] = "/tmp"  # the private, size-limited one
-        kernel = _Kernel(root, work, env, limits, capture_output, cancel, isolated, (work, home, run, out))
+        kernel = _Kernel(root, work, run, env, limits, capture_output, cancel, isolated, (work, home, run, out))
     except OSError:
         if results_fd is not None:
             os.close(results_fd)
+        _remove_socket_folder(run, root)
         remove_tree(root)
         raise
     try:
@@ -872,6 +894,7 @@ def execute(cells: list[str], *, notebook_name: str, notebook_bytes: bytes, limi
                 result.detail += f", in part {unfinished[0]!r} (earlier parts were checked)"
         os.close(results_fd)
         result.output = "".join(kernel.output)
+        _remove_socket_folder(run, root)
         if not remove_tree(root):
             result.leftover = str(root)
         result.seconds = time.monotonic() - started
