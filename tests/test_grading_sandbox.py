@@ -162,6 +162,16 @@ def sandbox_processes(under: pathlib.Path) -> list[int]:
     return found
 
 
+def _describe(pid: int) -> str:
+    try:
+        cmd = pathlib.Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:200]
+        status = pathlib.Path(f"/proc/{pid}/status").read_text()
+        ppid = next(line for line in status.splitlines() if line.startswith("PPid"))
+    except OSError:
+        return f"{pid}: gone"
+    return f"{pid} ({ppid}): {cmd}"
+
+
 def wait_for_no_sandbox_processes(under: pathlib.Path, seconds: float = 15.0) -> list[int]:
     deadline = time.monotonic() + seconds
     while (left := sandbox_processes(under)) and time.monotonic() < deadline:
@@ -287,7 +297,8 @@ def test_a_killed_grader_loses_no_row_and_resumes(tmp_path, request):
     assert sorted(summary.rows) == ["a", "b", "c"]
     # The orphaned kernel of the killed grader ends with it (bwrap --die-with-parent; without
     # bubblewrap, ipykernel notices that its parent is gone).
-    assert wait_for_no_sandbox_processes(scratch) == []
+    left = wait_for_no_sandbox_processes(scratch)
+    assert left == [], [_describe(pid) for pid in left]
 
 
 def test_hidden_extra_checks_become_columns(tmp_path):
