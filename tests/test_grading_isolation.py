@@ -480,3 +480,12 @@ def test_a_deep_temporary_folder_still_fits_the_kernel_sockets(tmp_path, monkeyp
     assert execution.status == "ok", execution
     assert list(deep.iterdir()) == []
     assert {p.name for p in pathlib.Path("/tmp").glob("course-grade-sockets-*")} == before
+
+
+def test_ci_really_tests_the_isolation():
+    """Skipping the bubblewrap cases is fine on a laptop without it, not in CI: a green CI
+    must mean the namespaces were tested (.ci/run installs bubblewrap with apt)."""
+    if os.environ.get("CI") == "true":
+        assert ISOLATED, f"CI must grade under bubblewrap, but {sandbox.isolation().reason}"
+    elif not ISOLATED:
+        pytest.skip(f"bubblewrap does not work here: {sandbox.isolation().reason}")
