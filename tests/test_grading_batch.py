@@ -10,33 +10,23 @@ import json
 import os
 import pathlib
 import socket
-import textwrap
 
 import numpy as np
 import pytest
 
 from course_lib import cli, grading
-from course_lib._files import notebook_cells
 from course_lib.grading import gradebook, probe, sandbox
+
+from _notebooks import answer_cells, notebook
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 FULL = 11
 LIMITS = sandbox.Limits(timeout_s=20, memory_mb=600)
 
 
-def answer_cells(notebook: str) -> list[str]:
-    cells = notebook_cells(ROOT / notebook)
-    return ["".join(c["source"]) for c in cells if "answer" in c.get("metadata", {}).get("tags", [])]
-
 
 SOLUTION = ["import numpy as np", *answer_cells("solutions/u1/activations.ipynb")]
 
-
-def notebook(*cells: str) -> bytes:
-    return json.dumps({
-        "cells": [{"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {}, "outputs": [],
-                   "source": textwrap.dedent(c).strip("\n")} for i, c in enumerate(cells)],
-        "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
 
 
 # -- class 5: patching NumPy, the builtins or json inside the kernel changes no verdict ----------

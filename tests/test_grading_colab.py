@@ -13,15 +13,12 @@ import sys
 import pytest
 
 from course_lib.grading import sandbox
-from course_lib._files import notebook_cells
+
+from _notebooks import answer_cells
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
-
-def answer_cells(notebook: str) -> list[str]:
-    cells = notebook_cells(ROOT / notebook)
-    return ["".join(c["source"]) for c in cells if "answer" in c.get("metadata", {}).get("tags", [])]
 
 
 @pytest.fixture(scope="module")

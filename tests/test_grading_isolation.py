@@ -23,6 +23,8 @@ import pytest
 
 from course_lib.grading import gradebook, sandbox
 
+from _notebooks import notebook
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 LIMITS = sandbox.Limits(timeout_s=20, memory_mb=600)
 ISOLATED = sandbox.isolation().available
@@ -30,12 +32,6 @@ needs_bwrap = pytest.mark.skipif(not ISOLATED, reason=f"bubblewrap does not work
 
 pytestmark = pytest.mark.slow
 
-
-def notebook(*cells: str) -> bytes:
-    return json.dumps({
-        "cells": [{"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {}, "outputs": [],
-                   "source": textwrap.dedent(c).strip("\n")} for i, c in enumerate(cells)],
-        "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
 
 
 def report_plan() -> dict:
@@ -475,11 +471,14 @@ def test_a_deep_temporary_folder_still_fits_the_kernel_sockets(tmp_path, monkeyp
     deep = tmp_path / ("d" * 60) / ("e" * 60)
     deep.mkdir(parents=True)
     monkeypatch.setattr("tempfile.tempdir", str(deep))
-    before = {p.name for p in pathlib.Path("/tmp").glob("course-grade-sockets-*")}
+    made = []
+    real = sandbox._socket_folder
+    monkeypatch.setattr(sandbox, "_socket_folder", lambda root: made.append(real(root)) or made[-1])
     execution = run("x = 1")
     assert execution.status == "ok", execution
+    (sockets,) = made
+    assert str(sockets).startswith("/tmp/course-grade-sockets-") and not sockets.exists()
     assert list(deep.iterdir()) == []
-    assert {p.name for p in pathlib.Path("/tmp").glob("course-grade-sockets-*")} == before
 
 
 def test_ci_really_tests_the_isolation():

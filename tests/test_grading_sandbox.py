@@ -19,8 +19,9 @@ import time
 import pytest
 
 from course_lib import cli
-from course_lib._files import notebook_cells
 from course_lib.grading import checks, gradebook, sandbox
+
+from _notebooks import answer_cells, notebook
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 FULL = 11
@@ -29,20 +30,10 @@ LIMITS = sandbox.Limits(timeout_s=10, memory_mb=600)
 pytestmark = pytest.mark.slow
 
 
-def answer_cells(notebook: str) -> list[str]:
-    cells = notebook_cells(ROOT / notebook)
-    return ["".join(c["source"]) for c in cells if "answer" in c.get("metadata", {}).get("tags", [])]
-
 
 SOLUTION = ["import numpy as np", *answer_cells("solutions/u1/activations.ipynb")]
 STUB = ["import numpy as np", *answer_cells("exercises/u1/activations.ipynb")]
 
-
-def notebook(*cells: str) -> bytes:
-    return json.dumps({
-        "cells": [{"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {}, "outputs": [],
-                   "source": textwrap.dedent(c).strip("\n")} for i, c in enumerate(cells)],
-        "metadata": {}, "nbformat": 4, "nbformat_minor": 5}).encode()
 
 
 FORGED_LINES = "\n".join(["✅ sigmoid  2/2", "✅ softmax  2/2", "Score: 11/11"])

@@ -1,7 +1,7 @@
 """Entry point of a grading kernel: apply resource limits to this process, then start ipykernel.
 
 Started by :mod:`course_lib.grading.sandbox` as
-``python -m course_lib.grading._kernel --memory-mb M --file-mb F [--uid U --gid G] [--chdir DIR] -- -f CONNECTION_FILE``.
+``python -m course_lib.grading._kernel --memory-mb M --file-mb F [--lifeline FD] [--uid U --gid G] [--chdir DIR] -- -f CONNECTION_FILE``.
 With ``--uid``/``--gid`` (under bubblewrap, when the grader is root) it first becomes that
 user, with no supplementary groups; that also clears the only capabilities bubblewrap left
 it (CAP_SETUID, CAP_SETGID). The exercise's ``check()`` then only says that the grader
@@ -18,7 +18,9 @@ resident memory of the kernel's whole session and kills it past the limit.
 
 import os
 import resource
+import signal
 import sys
+import threading
 from pathlib import Path
 
 
@@ -26,6 +28,26 @@ def _limit(which: int, value: int) -> None:
     _, hard = resource.getrlimit(which)
     value = value if hard == resource.RLIM_INFINITY else min(value, hard)
     resource.setrlimit(which, (value, value))
+
+
+def _watch_lifeline(fd: int) -> None:
+    """End this kernel when the grader's end of the pipe closes (the grader stopped or died).
+
+    Under bubblewrap the kernel is the sandbox init's first child, so its end ends the PID
+    namespace and every process the submission started. The kill is bound before any
+    submission code runs; a submission that closes the descriptor only ends itself sooner.
+    """
+    read, kill, me, sig = os.read, os.kill, os.getpid(), signal.SIGKILL
+
+    def watch():
+        try:
+            while read(fd, 1):
+                pass
+        except OSError:
+            pass
+        kill(me, sig)
+
+    threading.Thread(target=watch, name="course-grading-lifeline", daemon=True).start()
 
 
 def _skipped_while_grading(exercise, part=None, **_):
@@ -54,6 +76,8 @@ def main(argv: list[str]) -> None:
     # IPython puts it back for the notebook's own imports.
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]
+    if "--lifeline" in options:
+        _watch_lifeline(int(options["--lifeline"]))
     if "--chdir" in options:
         os.chdir(options["--chdir"])
     sys.argv = [sys.argv[0], *argv[split + 1:]]

@@ -515,10 +515,14 @@ class _Kernel:
         self.output: list[str] = []
         self.output_chars = 0
         self.km = self.kc = self.proc = self.context = self.monitor = None
+        # A pipe only the grader can write to: the kernel exits when it reads end-of-file, which
+        # happens when the grader dies however it dies (bwrap's --die-with-parent alone was seen
+        # to leave bwrap running after a SIGKILLed grader, reparented to init).
+        self.lifeline_read, self.lifeline_write = os.pipe()
 
     def _argv(self) -> list[str]:
         kernel = [sys.executable, "-m", "course_lib.grading._kernel", "--memory-mb", str(self.limits.memory_mb),
-                  "--file-mb", str(self.limits.file_size_mb)]
+                  "--file-mb", str(self.limits.file_size_mb), "--lifeline", str(self.lifeline_read)]
         if self.isolated is None:
             return [*kernel, "--", "-f", "{connection_file}"]
         binds, pythonpath = _python_binds()
@@ -562,10 +566,12 @@ class _Kernel:
             # The kernel's own stdout/stderr (TensorFlow's C++ logs, os.write(2, ...)) go nowhere:
             # a submission must not be able to flood the grader's terminal.
             self.km.start_kernel(env=self.env, cwd=str(self.work), stdin=subprocess.DEVNULL,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, pass_fds=(self.lifeline_read,))
         except Exception as exc:  # noqa: BLE001
             raise _Stopped("error", f"the kernel could not start ({type(exc).__name__}: {exc})") from None
         self.proc = self.km.provisioner.process
+        os.close(self.lifeline_read)  # the kernel holds it now; only our write end keeps it open
+        self.lifeline_read = None
         # Every message the kernel sends is bounded: ZeroMQ drops a larger one (and that connection),
         # and at most MAX_QUEUED_MESSAGES wait per channel, so the grader's memory stays bounded.
         self.context = zmq.Context()
@@ -694,6 +700,10 @@ class _Kernel:
                 return
 
     def stop(self, marker: str) -> None:
+        for fd in (self.lifeline_read, self.lifeline_write):
+            if fd is not None:
+                os.close(fd)
+        self.lifeline_read = self.lifeline_write = None
         sid = self.proc.pid if self.proc is not None else None
         if self.monitor is not None:
             self.monitor.close(linger=0)
