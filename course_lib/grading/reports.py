@@ -233,13 +233,16 @@ def code_tokens(source: str) -> list[str]:
         tokens = [t for t in tokenize.generate_tokens(io.StringIO(text).readline) if t.type not in _SKIPPED_TOKENS]
     except (tokenize.TokenError, SyntaxError):
         return text.split()
-    names, out = {}, []
+    names, out, skip = {}, [], set()
     for i, tok in enumerate(tokens):
         before = tokens[i - 1] if i else None
         after = tokens[i + 1] if i + 1 < len(tokens) else None
+        if i in skip:
+            continue
         if (tok.type == tokenize.STRING and (before is None or before.type in _LAYOUT)
                 and (after is None or after.type == tokenize.NEWLINE)):
-            continue  # a docstring or a bare string statement
+            skip.add(i + 1)  # a docstring or a bare string statement, and the end of its line
+            continue
         if (tok.type == tokenize.NAME and not keyword.iskeyword(tok.string) and tok.string not in _BUILTINS
                 and not (before is not None and before.string == ".")):
             out.append(names.setdefault(tok.string, f"v{len(names)}"))
