@@ -180,6 +180,9 @@ def test_html_report_is_self_contained_and_shows_every_section():
     assert page.index("bob", slow) < page.index("ada", slow) < page.index("cy", slow)  # 9.25 s, 3.5 s, 1.0 s
     assert "<td>2</td><td>sigmoid(#) overflowed: got nan at index #</td>" in page
     assert "<td>0.97</td>" in page
+    many = [(f"s{i}", f"t{i}", 0.95, 30, 30) for i in range(60)]
+    page = reports.html_report("u1.activations", ENTRIES, PARTS, MAX, many, 0.9)
+    assert page.count("<td>0.95</td>") == 50 and "The 50 highest of 60 pairs" in page
     hostile = entry("<script>alert(1)</script>", [0, 0, 0], {"sigmoid": "<img src=x onerror=alert(1)>"}, seconds=1)
     page = reports.html_report("u1.activations", [hostile], PARTS, MAX)
     assert "<script>" not in page and "<img src=x" not in page

@@ -405,7 +405,7 @@ def frequent_reasons(entries: list[Entry], part: str, top: int = 5) -> list[tupl
 
 
 def html_report(exercise: str, entries: list[Entry], part_names: list[str], max_points: dict[str, int],
-                pairs: list[tuple] = (), threshold: float = 0.9, slowest: int = 10) -> str:
+                pairs: list[tuple] = (), threshold: float = 0.9, slowest: int = 10, max_pairs: int = 50) -> str:
     """The whole report page as one string (see the module docstring)."""
     esc = html.escape
     n = len(entries)
@@ -448,8 +448,10 @@ def html_report(exercise: str, entries: list[Entry], part_names: list[str], max_
                  f"<p>Pairs whose answer cells score at least {threshold:g} after normalising names, comments and "
                  "layout (1.0: the same code). For review only: similar code is not proof of copying, and no "
                  "score is changed.</p>"]
-    sections.append(_table(list(SIMILARITY_COLUMNS), [list(p) for p in pairs]) if pairs
+    sections.append(_table(list(SIMILARITY_COLUMNS), [list(p) for p in pairs[:max_pairs]]) if pairs
                     else "<p>No pair above the threshold.</p>")
+    if len(pairs) > max_pairs:
+        sections.append(f"<p>The {max_pairs} highest of {len(pairs)} pairs; the similarity CSV lists them all.</p>")
     style = ("body{font-family:sans-serif;max-width:1100px;margin:1em auto;padding:0 1em}"
              "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #bbb;padding:.2em .6em;"
              "text-align:left;vertical-align:top}th{background:#eee}img{max-width:100%}")
