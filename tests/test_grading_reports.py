@@ -112,6 +112,8 @@ def test_reasons_group_once_numbers_are_stripped():
     common = reports.frequent_reasons(ENTRIES, "sigmoid")
     assert common == [("sigmoid(#) overflowed: got nan at index #", 2)]
     assert reports.frequent_reasons(ENTRIES, "softmax") == [("softmax(z) changed its argument z in place", 1)]
+    invalid = entry("dee", [0, 0, 0], {p: "not a notebook: broken JSON" for p in PARTS}, status="invalid")
+    assert reports.frequent_reasons([*ENTRIES, invalid], "softmax") == reports.frequent_reasons(ENTRIES, "softmax")
 
 
 def test_feedback_shows_marks_points_and_reasons_but_hides_hidden_checks(tmp_path):

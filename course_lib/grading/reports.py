@@ -398,8 +398,11 @@ def _table(header: list[str], rows: list[list]) -> str:
 
 
 def frequent_reasons(entries: list[Entry], part: str, top: int = 5) -> list[tuple[str, int]]:
-    """The ``top`` most frequent normalised reasons for losing points on ``part``, with their counts."""
-    reasons = Counter(normalise_reason(p.reason) for e in entries for p in e.parts
+    """The ``top`` most frequent normalised reasons for losing points on ``part``, with their counts.
+
+    Only ``graded`` submissions count: the others lost every part for one reason, their status.
+    """
+    reasons = Counter(normalise_reason(p.reason) for e in entries if e.status == "graded" for p in e.parts
                       if p.name == part and not p.passed and p.reason)
     return reasons.most_common(top)
 
