@@ -124,7 +124,9 @@ def _cmd_grade(args) -> int:
         limits = sandbox.Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
         summary = gradebook.grade(args.exercise, args.submissions, args.out, workers=args.workers, force=args.force,
                                   extra_checks=args.extra_checks, limits=limits, progress=not args.no_progress,
-                                  require_isolation=args.require_isolation)
+                                  require_isolation=args.require_isolation, reports=args.reports,
+                                  canvas_assignment=args.canvas_assignment,
+                                  similarity_threshold=args.similarity_threshold)
     except (ValueError, OSError) as exc:
         print(f"course grade: {exc}", file=sys.stderr)
         return 2
@@ -197,6 +199,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--require-isolation", action="store_true",
                    help="fail (exit code 2) instead of grading without bubblewrap isolation")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--reports", action=argparse.BooleanOptionalAction, default=True,
+                   help="also write beside the CSV: NAME_report.html, NAME_feedback/ (one Markdown file per "
+                   "student), NAME_canvas.csv, NAME_gradescope.csv and NAME_similarity.csv (default: on)")
+    p.add_argument("--canvas-assignment", metavar="NAME", default=None,
+                   help="the Canvas export's assignment column, e.g. 'Activations (1234)' to match Canvas "
+                   "assignment 1234 (default: the exercise id)")
+    p.add_argument("--similarity-threshold", type=float, default=0.9, metavar="S",
+                   help="list pairs of submissions whose answer cells score at least S (0..1) as similar, "
+                   "for review only (default 0.9)")
     p.set_defaults(func=_cmd_grade)
 
     p = sub.add_parser("badges", help="regenerate titles, Colab badges, setup cells and the README table")

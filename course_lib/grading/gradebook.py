@@ -52,7 +52,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from .._files import atomic_write, code_sources, sha256_bytes
-from .._validation import check_int
+from .._validation import check_int, check_number
 from . import checks, core, sandbox
 
 STATUSES = ("graded", "timeout", "memory", "crashed", "invalid", "empty", "error")
@@ -454,6 +454,7 @@ class Summary:
     workers: int
     seconds: float
     isolation: str = ""  # sandbox.Isolation.describe(): how the kernels were isolated, or loudly that they were not
+    outputs: list = dataclasses.field(default_factory=list)  # what reports.write_all wrote beside the CSV
 
     def text(self) -> str:
         students = sorted(self.rows)
@@ -476,6 +477,8 @@ class Summary:
             totals = [float(self.rows[s]["total"]) for s in students]
             lines.append(f"total: mean {statistics.mean(totals):.2f} / {sum(self.max_points.values())}, "
                          f"median {statistics.median(totals):g}")
+        if self.outputs:
+            lines.append("also wrote: " + ", ".join(p.name for p in self.outputs))
         if self.changed_originals:
             lines.append("WARNING: these submission files changed while grading (the snapshot taken at the start "
                          f"was graded): {', '.join(self.changed_originals)}")
@@ -485,7 +488,8 @@ class Summary:
 def grade(exercise: str, submissions: str | os.PathLike, out: str | os.PathLike = "grades.csv", *,
           workers: int | None = None, force: bool = False, extra_checks: str | os.PathLike | None = None,
           limits: sandbox.Limits | None = None, progress: bool = True, extra_env: dict | None = None,
-          echo=print, require_isolation: bool = False) -> Summary:
+          echo=print, require_isolation: bool = False, reports: bool = False, canvas_assignment: str | None = None,
+          similarity_threshold: float = 0.9) -> Summary:
     """Grade every submission in ``submissions`` into the CSV ``out``; see the module docstring.
 
     Args:
@@ -502,6 +506,11 @@ def grade(exercise: str, submissions: str | os.PathLike, out: str | os.PathLike 
         require_isolation: refuse to grade (:class:`~course_lib.grading.sandbox.IsolationUnavailable`)
             where bubblewrap does not work; otherwise that is only warned about, once, on stderr
             and in the summary.
+        reports: also write, once the CSV is final, the HTML report, the feedback files, the Canvas
+            and Gradescope CSVs and the similarity pairs beside it (:mod:`course_lib.grading.reports`;
+            ``course grade`` does so unless ``--no-reports``). A failing report is a warning on stderr.
+        canvas_assignment: the Canvas export's assignment column (default: the exercise id).
+        similarity_threshold: the score from which two submissions' answers are listed as similar.
     """
     started = time.monotonic()
     parts = checks.load(exercise, extra_checks)
@@ -512,6 +521,7 @@ def grade(exercise: str, submissions: str | os.PathLike, out: str | os.PathLike 
         print(f"WARNING: grading WITHOUT ISOLATION: {isolation.reason}. Each submission runs as your user and "
               "can read and change your files; see the README's threat model.", file=sys.stderr)
     workers = max(1, os.cpu_count() or 1) if workers is None else check_int("workers", workers)
+    similarity_threshold = check_number("similarity_threshold", similarity_threshold, 0.0, 1.0)
     limits = limits or sandbox.Limits()
     folder = pathlib.Path(submissions)
     if not folder.exists():
@@ -536,7 +546,7 @@ def grade(exercise: str, submissions: str | os.PathLike, out: str | os.PathLike 
     write_csv(out, part_names, rows)
 
     cancel = threading.Event()
-    graded_now = []
+    graded_now, outcomes = [], {}
     bar = _progress_bar(len(pending), progress, exercise)
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grade")
     try:
@@ -549,6 +559,7 @@ def grade(exercise: str, submissions: str | os.PathLike, out: str | os.PathLike 
             rows[graded.student] = graded.row()
             write_csv(out, part_names, rows)
             graded_now.append(graded.student)
+            outcomes[graded.student] = graded
             bar.set_postfix_str(f"{graded.student}: {graded.status} {graded.report.total}/{graded.report.max_points}",
                                 refresh=False)
             bar.update(1)
@@ -563,6 +574,17 @@ def grade(exercise: str, submissions: str | os.PathLike, out: str | os.PathLike 
     changed = [s.student for s in found if _sha_of_file(s.path) != s.sha256]
     summary = Summary(exercise, out, part_names, {p.name: p.points for p in parts}, rows, graded_now, skipped,
                       changed, workers, time.monotonic() - started, isolation.describe())
+    if reports:  # the CSV is final: nothing below can change or lose it
+        from . import reports as _reports
+
+        try:
+            shipped = {p.name for p in checks.load(exercise)}
+            summary.outputs = _reports.write_all(summary, outcomes, found, hidden=set(part_names) - shipped,
+                                                 canvas_assignment=canvas_assignment,
+                                                 similarity_threshold=similarity_threshold)
+        except Exception as exc:  # noqa: BLE001 - reports never cost the gradebook, which is already written
+            print(f"WARNING: no reports were written ({type(exc).__name__}: {printable(str(exc))[:300]}); "
+                  f"the gradebook {printable(str(out))} is complete", file=sys.stderr)
     if echo is not None:
         echo(summary.text())
     return summary
