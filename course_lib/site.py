@@ -186,7 +186,7 @@ def navigation(row: dict, build: pathlib.Path, course: manifest.Course) -> str:
     links.append(f'<a href="{prefix}results.html">Results</a>')
     bar = f'<nav class="course-nav">{" · ".join(links)}</nav>'
     if row.get("status") == "failed":
-        bar += (f'<div class="course-failed">❌ This notebook failed: {html.escape(row.get("error", ""))} '
+        bar += (f'<div class="course-failed">✗ This notebook failed: {html.escape(row.get("error", ""))} '
                 + (f'<a href="#{ERROR_ANCHOR}">Go to the cell that raised.</a>' if row.get("error_cell") is not None else "")
                 + "</div>")
     return bar
@@ -244,13 +244,13 @@ def _status(row: dict | None, page: str | None) -> str:
     if row is None:
         return '<span class="status none">not run yet</span>'
     if row["status"] == "ok":
-        return '<span class="status ok">✅ ok</span>'
+        return '<span class="status ok">✓ ok</span>'
     where = ""
     if page and row.get("error_cell") is not None:
         where = f' <a href="{page}#{ERROR_ANCHOR}">the cell that raised</a>'
     elif page:
         where = f' <a href="{page}">the page</a>'
-    return f'<span class="status failed">❌ failed: {html.escape(row.get("error", ""))}</span>{where}'
+    return f'<span class="status failed">✗ failed: {html.escape(row.get("error", ""))}</span>{where}'
 
 
 def _notebook_entry(nb: manifest.Notebook, row: dict | None, build: pathlib.Path, root: pathlib.Path | None,
@@ -315,8 +315,8 @@ def home_page(rows: list[dict], build: pathlib.Path, root: pathlib.Path | None, 
         parts.append(f"<section class='unit' id='unit-{unit.id}'><h2>{html.escape(unit.id)}: {html.escape(unit.title)}</h2>")
         parts.append(f"<p class='summary'>{_inline(unit.summary)}</p>")
         if unit.topics:
-            parts.append("<details><summary>Topics covered</summary><ul class='topics'>"
-                         + "".join(f"<li>{_inline(t.text)}</li>" for t in unit.topics) + "</ul></details>")
+            parts.append("<p class='topics'><strong>Topics covered:</strong> "
+                         + " · ".join(_inline(t.text) for t in unit.topics) + "</p>")
         if unit.notebooks:
             parts.extend(_notebook_entry(nb, by_path.get(nb.path), build, root, course) for nb in unit.notebooks)
         else:
