@@ -109,7 +109,7 @@ def execute_notebook(nb: manifest.Notebook, *, root: pathlib.Path, build: pathli
     nbformat.write(notebook, executed_path)
     if write_back and status == "ok":
         nbformat.write(notebook, source)
-    site.render_notebook(notebook, html_path, build=build)
+    site.render_notebook(notebook, html_path, build=build, notebook_path=nb.path, root=root)
     reported = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
     if status == "ok" and not reported.get("metrics"):
         status, error = "failed", "the notebook never called course_lib.report(...)"

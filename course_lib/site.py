@@ -122,10 +122,41 @@ def first_error_cell(notebook) -> int | None:
 _JS_MIMES = ("application/javascript", "application/vnd.jupyter.widget-view+json")
 
 
-def render_notebook(notebook, html_path: pathlib.Path, *, build: pathlib.Path) -> None:
+_HREF = re.compile(r'(<a\s[^>]*?href=")([^"#:]+\.ipynb)((?:#[^"]*)?")')
+_BADGE_IMG = re.compile(r'<img(?=[^>]*\ssrc="' + re.escape(manifest.COLAB_BADGE_IMAGE) + '")')
+
+
+def _site_links(body: str, page: pathlib.PurePosixPath, notebook_path: str, root: pathlib.Path | None,
+                html_dir: pathlib.Path) -> str:
+    """Point a notebook's links to other notebooks at their pages, and to exercises at the checkout.
+
+    Offline, the Colab badge image gives way to its alt text, so the link stays readable.
+    """
+    course = manifest.load()
+    pages = {nb.path: page_path(nb.path) for nb in course.notebooks}
+    here = pathlib.PurePosixPath(notebook_path).parent
+
+    def relink(match):
+        target = pathlib.PurePosixPath(os.path.normpath(str(here / match.group(2)))).as_posix()
+        if target in pages:
+            new = os.path.relpath(str(pages[target]), str(page.parent))
+        elif root is not None and (root / target).is_file():
+            new = pathlib.Path(os.path.relpath(root / target, html_dir)).as_posix()
+        else:
+            return match.group(0)
+        return match.group(1) + html.escape(new) + match.group(3)
+
+    body = _HREF.sub(relink, body)
+    return _BADGE_IMG.sub('<img onerror="this.replaceWith(this.alt)"', body)
+
+
+def render_notebook(notebook, html_path: pathlib.Path, *, build: pathlib.Path, notebook_path: str | None = None,
+                    root: pathlib.Path | None = None) -> None:
     """nbconvert's HTML for an executed notebook, with local MathJax, the site's style and navigation slot.
 
     The cell that raised gets the anchor ``#first-error``; :func:`write_site` fills the navigation.
+    With ``notebook_path`` (repository-relative) links to other notebooks go to their pages, and with
+    ``root`` (the repository) links to exercise notebooks go to the checkout's files.
     """
     from nbconvert import HTMLExporter
 
@@ -153,6 +184,8 @@ def render_notebook(notebook, html_path: pathlib.Path, *, build: pathlib.Path) -
         start = body.rfind("<div", 0, at)
         if at >= 0 and start >= 0:
             body = body[:start] + f'<div id="{ERROR_ANCHOR}" class="course-error-cell">this cell raised</div>\n' + body[start:]
+    if notebook_path is not None:
+        body = _site_links(body, page, notebook_path, root, html_path.parent)
     body = re.sub(r"(<body[^>]*>)", lambda m: f"{m.group(1)}\n{NAV_START}{NAV_END}", body, count=1)
     html_path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(html_path, body.encode("utf-8"))

@@ -42,7 +42,10 @@ def built(tmp_path_factory):
     import nbformat
 
     build = tmp_path_factory.mktemp("site") / "build"
+    links = (f"{COURSE.badge(GOOD.path)}\n\nNext: [the broken one](../{BROKEN.path.split('/', 1)[1]}#Broken); "
+             "exercise: [activations](../../exercises/u1/activations.ipynb).")
     good = notebook(("markdown", f"# A formula\n\nEuler: {FORMULA}, and displayed:\n\n$$\\sum_{{k=1}}^n k = \\frac{{n(n+1)}}{{2}}$$", None),
+                    ("markdown", links, None),
                     ("code", "print(6 * 7)", [{"output_type": "stream", "name": "stdout", "text": "42\n"}]))
     broken = notebook(("markdown", "# Broken", None),
                       ("code", "x = 1", []),
@@ -54,7 +57,8 @@ def built(tmp_path_factory):
         executed = build / "executed" / rel
         executed.parent.mkdir(parents=True, exist_ok=True)
         executed.write_text(json.dumps(content))
-        site.render_notebook(nbformat.reads(json.dumps(content), as_version=4), build / site.page_path(nb.path), build=build)
+        site.render_notebook(nbformat.reads(json.dumps(content), as_version=4), build / site.page_path(nb.path),
+                             build=build, notebook_path=nb.path, root=ROOT)
     rows = [row(GOOD, "ok", test_accuracy=0.97, epochs=2), row(BROKEN, "failed", "ValueError: boom")]
     site.write_site(rows, build, root=ROOT)
     return build
@@ -92,6 +96,14 @@ def test_failed_notebook_links_to_the_cell_that_raised(built):
     anchor = page.index(f'id="{site.ERROR_ANCHOR}"')
     assert page.index('id="cell-id=c1"') < anchor < page.index('id="cell-id=c2"') < page.index('id="cell-id=c3"')
     assert "This notebook failed: ValueError: boom" in page and f'href="#{site.ERROR_ANCHOR}"' in page
+
+
+def test_links_in_notebooks_point_into_the_site(built):
+    page = read(built, site.page_path(GOOD.path))
+    assert f'href="../{BROKEN.path.split("/", 1)[1].replace(".ipynb", ".html")}#Broken"' in page
+    exercise = (ROOT / "exercises/u1/activations.ipynb").relative_to("/")
+    assert f'href="{"../" * len((built / "html/u0_start").relative_to("/").parts)}{exercise}"' in page
+    assert 'onerror="this.replaceWith(this.alt)"' in page  # the badge image gives way to "Open In Colab"
 
 
 def test_navigation_links_prev_next_unit_home(built):
@@ -206,7 +218,7 @@ def local_links_resolve(page: pathlib.Path, dom: Links) -> list[str]:
             broken.append(link)
         elif parts.fragment and target.suffix == ".html":
             ids = dom.ids if target == page else parse(target.read_text(encoding="utf-8")).ids
-            if urllib.parse.unquote(parts.fragment) not in ids:
+            if not {parts.fragment, urllib.parse.unquote(parts.fragment)} & ids:  # browsers try both
                 broken.append(link)
     return broken
 
@@ -230,6 +242,7 @@ def test_browser_typesets_the_formula_offline_and_page_links_resolve(built):
         text = chromium(page, "--dump-dom")
         dom = parse(text)
         assert not local_links_resolve(page, dom), nb.path
+        assert not [src for tag, src in dom.links if tag == "img" and "://" in src], "a web image is left offline"
         if nb is GOOD:
             # MathJax 2's HTML-CSS output: one frame per formula, and no "Math input error"
             assert {"MathJax-Element-1-Frame", "MathJax-Element-2-Frame"} <= dom.ids, "MathJax did not typeset"
