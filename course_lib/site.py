@@ -398,10 +398,13 @@ def results_figure(rows: list[dict]) -> str:
     ax_time.set_title("Runtime per notebook (green ok, red failed)")
     ax_time.margins(x=0.25)
     for y, r in enumerate(ordered):
-        for name, value in _accuracy_metrics(r).items():
-            ax_acc.plot(value, y, "o", color="#1565c0")
-            ax_acc.annotate(f"{name}={value:.3g}", (value, y), xytext=(4, 4), textcoords="offset points", fontsize=7)
-    ax_acc.set_xlim(0, 1.25)
+        found = _accuracy_metrics(r)
+        for j, (name, value) in enumerate(found.items()):  # one line each inside the notebook's row
+            at = y + (j - (len(found) - 1) / 2) * min(0.2, 0.8 / max(len(found), 1))
+            ax_acc.plot(value, at, "o", color="#1565c0", ms=4)
+            ax_acc.annotate(f"{name}={value:.3g}", (value, at), xytext=(5, 0), textcoords="offset points",
+                            fontsize=7, va="center")
+    ax_acc.set_xlim(0, 1.45)
     ax_acc.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
     ax_acc.axvline(1.0, color="#999", lw=0.8)
     ax_acc.set_xlabel("accuracy (fraction correct)")
