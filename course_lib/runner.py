@@ -6,7 +6,8 @@
    ``COURSE_RESULTS_FILE`` set, so :func:`course_lib.report` can hand back metrics;
 2. writes the executed copy to ``build/executed/`` and HTML to ``build/html/``;
 3. replaces that notebook's row in ``build/results.json`` and rewrites
-   ``build/summary.csv`` and ``build/index.html``.
+   ``build/summary.csv`` and the site (``build/index.html``, ``build/results.html``, the
+   navigation of every page; see :mod:`course_lib.site`).
 
 A failing notebook is recorded as failed, with its partial HTML, and the run goes on.
 """
@@ -16,7 +17,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import datetime as _dt
-import html
 import json
 import os
 import pathlib
@@ -24,7 +24,7 @@ import shutil
 import tempfile
 import time
 
-from . import manifest
+from . import manifest, site
 from ._files import atomic_write
 from ._tf_logs import NATIVE_LOG_LINE
 from ._validation import ArgumentValueError
@@ -109,7 +109,7 @@ def execute_notebook(nb: manifest.Notebook, *, root: pathlib.Path, build: pathli
     nbformat.write(notebook, executed_path)
     if write_back and status == "ok":
         nbformat.write(notebook, source)
-    _render_html(notebook, html_path)
+    site.render_notebook(notebook, html_path, build=build, notebook_path=nb.path, root=root)
     reported = json.loads(metrics_path.read_text()) if metrics_path.exists() else {}
     if status == "ok" and not reported.get("metrics"):
         status, error = "failed", "the notebook never called course_lib.report(...)"
@@ -142,13 +142,6 @@ def _first_line(exc: Exception) -> str:
     return (lines[-1] if lines else type(exc).__name__)[:300]
 
 
-def _render_html(notebook, path: pathlib.Path) -> None:
-    from nbconvert import HTMLExporter
-
-    body, _ = HTMLExporter().from_notebook_node(notebook)
-    path.write_text(body, encoding="utf-8")
-
-
 def load_results(build: pathlib.Path) -> dict[str, dict]:
     path = build / "results.json"
     if not path.exists():
@@ -159,21 +152,20 @@ def load_results(build: pathlib.Path) -> dict[str, dict]:
         raise ArgumentValueError(f"{path} is not valid JSON ({exc}); delete it to start a fresh summary") from None
 
 
-def record(result: RunResult, build: pathlib.Path) -> dict[str, dict]:
-    """Replace ``result``'s notebook row in the summary and rewrite the summary files."""
+def record(result: RunResult, build: pathlib.Path, *, root: pathlib.Path | None = None) -> dict[str, dict]:
+    """Replace ``result``'s notebook row in the summary and rewrite the summary files and the site."""
     rows = load_results(build)
     rows[result.notebook] = dataclasses.asdict(result)
     atomic_write(build / "results.json", json.dumps(rows, indent=2).encode())
-    write_summary(rows, build)
+    write_summary(rows, build, root=root)
     return rows
 
 
-def _format_metrics(metrics: dict) -> str:
-    return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items())
+_format_metrics = site.format_metrics
 
 
-def write_summary(rows: dict[str, dict], build: pathlib.Path) -> None:
-    """``summary.csv`` and ``index.html``, in manifest order."""
+def write_summary(rows: dict[str, dict], build: pathlib.Path, *, root: pathlib.Path | None = None) -> None:
+    """``summary.csv`` and the site, in manifest order; ``root`` is the repository (default: found from here)."""
     order = {nb.path: i for i, nb in enumerate(manifest.load().notebooks)}
     ordered = sorted(rows.values(), key=lambda r: (order.get(r["notebook"], len(order)), r["notebook"]))
     with open(build / "summary.csv", "w", newline="", encoding="utf-8") as fh:
@@ -182,19 +174,12 @@ def write_summary(rows: dict[str, dict], build: pathlib.Path) -> None:
         for r in ordered:
             writer.writerow([r["unit"], r["notebook"], r["status"], r["mode"], _format_metrics(r["metrics"]),
                              "; ".join(r["data_sources"]), r["runtime_s"], r["finished"]])
-    body = []
-    for r in ordered:
-        rel = pathlib.PurePosixPath(r["notebook"]).relative_to("notebooks").with_suffix(".html")
-        status = "✅ ok" if r["status"] == "ok" else f"❌ failed: {html.escape(r.get('error', ''))}"
-        body.append(f"<tr><td>{r['unit']}</td><td><a href='html/{rel}'>{html.escape(rel.stem)}</a></td>"
-                    f"<td>{status}</td><td>{r['mode']}</td><td>{html.escape(_format_metrics(r['metrics']))}</td>"
-                    f"<td>{html.escape('; '.join(r['data_sources']))}</td><td>{r['runtime_s']:.1f} s</td></tr>")
-    (build / "index.html").write_text(
-        "<!doctype html><meta charset='utf-8'><title>Course companion: results</title>"
-        "<style>body{font-family:sans-serif;margin:2em}td,th{padding:4px 10px;border-bottom:1px solid #ddd}</style>"
-        "<h1>Course companion: executed notebooks</h1>"
-        "<table><tr><th>unit</th><th>notebook</th><th>status</th><th>mode</th><th>key metrics</th>"
-        f"<th>data source</th><th>runtime</th></tr>{''.join(body)}</table>", encoding="utf-8")
+    if root is None:
+        try:
+            root = manifest.repo_root()
+        except FileNotFoundError:
+            root = None
+    site.write_site(ordered, build, root=root)
 
 
 def run(target: str | None = None, *, mode: str = "default", build: pathlib.Path | None = None,
@@ -215,7 +200,7 @@ def run(target: str | None = None, *, mode: str = "default", build: pathlib.Path
     for i, nb in enumerate(selected, 1):
         progress(f"[{i}/{len(selected)}] {nb.path} (mode={mode}) ...")
         result = execute_notebook(nb, root=root, build=build, mode=mode, write_back=write_back)
-        record(result, build)
+        record(result, build, root=root)
         mark = "ok" if result.status == "ok" else f"FAILED: {result.error}"
         progress(f"      {mark} in {result.runtime_s:.1f} s  {_format_metrics(result.metrics)}")
         results.append(result)

@@ -81,7 +81,16 @@ def test_summary_csv_and_index(runs):
     assert good["metrics"] == "answer=42, score=0.5" and good["data_sources"] == "synthetic:test"
     assert good["unit"] == "u9" and good["mode"] == "smoke"
     index = (build / "index.html").read_text()
-    assert "href='html/u9/good.html'" in index and "boom at cell 1" in index
+    assert 'href="html/u9/good.html"' in index and "boom at cell 1" in index
+    assert "<svg" in (build / "results.html").read_text()
+
+
+def test_failed_page_marks_the_cell_that_raised(runs):
+    build, _ = runs
+    page = (build / "html/u9/broken.html").read_text()
+    assert page.count('id="first-error"') == 1 and "This notebook failed" in page
+    assert 'href="html/u9/broken.html#first-error"' in (build / "index.html").read_text()
+    assert "first-error" not in (build / "html/u9/good.html").read_text()
 
 
 def test_rerun_replaces_the_row(runs):
