@@ -101,8 +101,8 @@ def test_failed_notebook_links_to_the_cell_that_raised(built):
 def test_links_in_notebooks_point_into_the_site(built):
     page = read(built, site.page_path(GOOD.path))
     assert f'href="../{BROKEN.path.split("/", 1)[1].replace(".ipynb", ".html")}#Broken"' in page
-    exercise = (ROOT / "exercises/u1/activations.ipynb").relative_to("/")
-    assert f'href="{"../" * len((built / "html/u0_start").relative_to("/").parts)}{exercise}"' in page
+    exercise = os.path.relpath(ROOT / "exercises/u1/activations.ipynb", built / "html/u0_start")
+    assert f'href="{exercise}"' in page  # relative, whatever the build and checkout folders share
     assert 'onerror="this.replaceWith(this.alt)"' in page  # the badge image gives way to "Open In Colab"
 
 
