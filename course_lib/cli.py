@@ -67,7 +67,7 @@ def _cmd_run(args) -> int:
     target = args.target or os.environ.get("UNIT") or None
     mode = args.mode or config.mode()  # an unknown COURSE_MODE raises ConfigError: exit 2 in main()
     try:
-        results = runner.run(target, mode=mode, write_back=args.write_back, clean=args.clean)
+        results = runner.run(target, mode=mode, write_back=args.write_back, clean=args.clean, jobs=args.jobs)
     except KeyError as exc:
         print(f"course run: {exc.args[0]}", file=sys.stderr)
         return 2
@@ -135,6 +135,16 @@ def _cmd_grade(args) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="course", description="Deep-learning course companion: run notebooks, "
                                      "check the environment and keep generated content in step.",
@@ -159,6 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--write-back", action="store_true",
                    help="also save the executed notebook over its source (maintainers refreshing outputs)")
     p.add_argument("--clean", action="store_true", help="delete build/ first")
+    p.add_argument("--jobs", "-j", type=_positive_int, default=None,
+                   help="notebooks run at once, each in its own kernel (default: CPU cores); one line per "
+                   "notebook as it finishes, the summary in manifest order")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("data", help="datasets: list them, prefetch the full ones for offline use, verify the cache")
