@@ -154,3 +154,27 @@ def test_course_lab_help_needs_no_jupyter_import():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT,
                          env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_bootstrap_lab_sets_up_then_starts_course_lab(monkeypatch):
+    import contextlib
+    import importlib.util
+    import types
+
+    spec = importlib.util.spec_from_file_location("bootstrap", ROOT / "bootstrap.py")
+    bootstrap = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bootstrap)
+    calls = []
+    monkeypatch.setattr(bootstrap, "ensure_environment", lambda: pathlib.Path(sys.executable))
+    monkeypatch.setattr(bootstrap, "run", lambda cmd, **kw: calls.append([str(c) for c in cmd]) or 0)
+
+    def execv(exe, argv):  # the real one never returns: this process becomes JupyterLab
+        calls.append(argv)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(bootstrap.os, "execv", execv)
+    monkeypatch.setattr(bootstrap.os, "chdir", lambda folder: None)
+    with pytest.raises(SystemExit) if os.name == "posix" else contextlib.nullcontext():
+        bootstrap.lab(types.SimpleNamespace(path="notebooks/u1_basics", port=9999, no_browser=True))
+    assert calls == [[sys.executable, "-m", "course_lib.cli", "lab", "notebooks/u1_basics", "--port", "9999",
+                      "--no-browser"]]
