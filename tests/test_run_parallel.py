@@ -91,8 +91,7 @@ def test_two_sleeping_notebooks_take_about_one_sleep_with_two_jobs(tmp_path):
     first, second = (r.metrics for r in results)
     overlap = min(first["slept_to"], second["slept_to"]) - max(first["slept_from"], second["slept_from"])
     assert overlap > 1.0, f"the two sleeps overlapped by only {overlap:.2f} s: the notebooks ran one after the other"
-    # serially this is 4 s of sleep plus two kernel start-ups; in parallel about 2 s plus one
-    assert wall < 3.5, f"two 2-second notebooks took {wall:.1f} s with --jobs 2"
+    # The overlap proves parallelism; wall time is machine load's to decide (it is printed, not asserted).
     print(f"two 2 s notebooks, --jobs 2: {wall:.2f} s wall, sleeps overlapped {overlap:.2f} s")
 
 
