@@ -109,10 +109,10 @@ def _cmd_data(args) -> int:
 
 
 def _cmd_check(args) -> int:
-    from .grading import gradebook, sandbox  # jupyter_client and numpy; the kernel imports the rest
+    from .grading import exercise_limits, gradebook  # jupyter_client and numpy; the kernel imports the rest
 
     try:
-        limits = sandbox.Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
+        limits = exercise_limits.limits_for(args.exercise, timeout_s=args.timeout, memory_mb=args.memory_mb)
         graded = gradebook.grade_notebook(args.exercise, args.notebook, limits=limits, part=args.part,
                                           require_isolation=args.require_isolation)
     except (ValueError, OSError) as exc:
@@ -125,10 +125,10 @@ def _cmd_check(args) -> int:
 
 
 def _cmd_grade(args) -> int:
-    from .grading import gradebook, sandbox
+    from .grading import exercise_limits, gradebook
 
     try:
-        limits = sandbox.Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
+        limits = exercise_limits.limits_for(args.exercise, timeout_s=args.timeout, memory_mb=args.memory_mb)
         summary = gradebook.grade(args.exercise, args.submissions, args.out, workers=args.workers, force=args.force,
                                   extra_checks=args.extra_checks, limits=limits, progress=not args.no_progress,
                                   require_isolation=args.require_isolation, reports=args.reports,
@@ -205,9 +205,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("exercise", help="exercise id, e.g. u1.activations (see `course list`)")
     p.add_argument("notebook", help="the notebook file to check")
     p.add_argument("--part", help="only this part")
-    p.add_argument("--timeout", type=float, default=120.0,
-                   help="seconds for the notebook's cells, and again for the checks (default 120)")
-    p.add_argument("--memory-mb", type=int, default=4096, help="memory limit of the kernel in MB (default 4096)")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="seconds for the notebook's cells, and again for the checks (default: the exercise's "
+                   "timeout_s in the manifest, else 120)")
+    p.add_argument("--memory-mb", type=int, default=None,
+                   help="memory limit of the kernel in MB (default: the exercise's memory_mb, else 4096)")
     p.add_argument("--require-isolation", action="store_true",
                    help="fail (exit code 2) instead of grading without bubblewrap isolation")
     p.set_defaults(func=_cmd_check)
@@ -219,9 +221,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="submissions graded in parallel (default: CPU cores)")
     p.add_argument("--force", action="store_true", help="regrade every submission, even those already in --out")
     p.add_argument("--extra-checks", metavar="DIR", help="folder of instructor-only checks modules (u1/activations.py, or u1_activations.py)")
-    p.add_argument("--timeout", type=float, default=120.0,
-                   help="seconds per submission for its cells, and again for the checks (default 120)")
-    p.add_argument("--memory-mb", type=int, default=4096, help="memory limit per submission in MB (default 4096)")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="seconds per submission for its cells, and again for the checks (default: the exercise's "
+                   "timeout_s in the manifest, else 120)")
+    p.add_argument("--memory-mb", type=int, default=None,
+                   help="memory limit per submission in MB (default: the exercise's memory_mb, else 4096)")
     p.add_argument("--require-isolation", action="store_true",
                    help="fail (exit code 2) instead of grading without bubblewrap isolation")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
