@@ -3,16 +3,13 @@
 ``course run`` uses this. For each notebook it:
 
 1. starts a fresh kernel with ``COURSE_MODE``, ``COURSE_HEADLESS=1`` and
-   ``COURSE_RESULTS_FILE`` set in the kernel's own environment (this process's is left
-   alone), so :func:`course_lib.report` can hand back metrics;
+   ``COURSE_RESULTS_FILE`` set, so :func:`course_lib.report` can hand back metrics;
 2. writes the executed copy to ``build/executed/`` and HTML to ``build/html/``;
 3. replaces that notebook's row in ``build/results.json`` and rewrites
    ``build/summary.csv`` and the site (``build/index.html``, ``build/results.html``, the
    navigation of every page; see :mod:`course_lib.site`).
 
 A failing notebook is recorded as failed, with its partial HTML, and the run goes on.
-Several notebooks run at once (``jobs``, default the CPU cores), each kernel in a thread of
-its own; the summary keeps the manifest's order.
 """
 
 from __future__ import annotations
@@ -25,16 +22,13 @@ import os
 import pathlib
 import shutil
 import tempfile
-import threading
 import time
 
 from . import manifest, site
 from ._files import atomic_write
 from ._tf_logs import NATIVE_LOG_LINE
-from ._validation import ArgumentValueError, check_int
+from ._validation import ArgumentValueError
 
-_RUNNING: set = set()  # the KernelManagers of the notebooks running now (`course run --jobs` uses threads)
-_RUNNING_LOCK = threading.Lock()
 SUMMARY_FIELDS = ("unit", "notebook", "status", "mode", "metrics", "data_sources", "runtime_s", "finished")
 
 
@@ -79,10 +73,10 @@ def execute_notebook(nb: manifest.Notebook, *, root: pathlib.Path, build: pathli
     metrics_path.unlink(missing_ok=True)
 
     notebook = nbformat.read(source, as_version=4)
-    # The kernel gets its own environment; os.environ is never changed, so several notebooks
-    # can run at once from threads (`course run --jobs`) without seeing each other's settings.
-    kernel_env = {**os.environ, "COURSE_MODE": mode, "COURSE_HEADLESS": "1",
-                  "COURSE_RESULTS_FILE": str(metrics_path), "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    env_overrides = {"COURSE_MODE": mode, "COURSE_HEADLESS": "1", "COURSE_RESULTS_FILE": str(metrics_path),
+                     "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+    saved = {k: os.environ.get(k) for k in env_overrides}
+    os.environ.update(env_overrides)  # the kernel inherits this process's environment
     status, error = "ok", ""
     start = time.perf_counter()
     sockets = tempfile.TemporaryDirectory(prefix="course-kernel-")
@@ -92,22 +86,23 @@ def execute_notebook(nb: manifest.Notebook, *, root: pathlib.Path, build: pathli
         # Unix sockets in a private folder where possible: no TCP port open while notebooks run.
         ipc = {"transport": "ipc", "ip": f"{sockets.name}/k", "connection_file": f"{sockets.name}/kernel.json"}
         km = KernelManager(kernel_name="python3", **(ipc if os.name == "posix" else {}))
-        with _RUNNING_LOCK:
-            _RUNNING.add(km)
         client = NotebookClient(notebook, km=km, timeout=cell_timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(source.parent)}})
-        client.execute(stdout=log, stderr=log, env=kernel_env)  # these reach KernelManager.start_kernel
+        client.execute(stdout=log, stderr=log)
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as exc:
         status, error = "failed", _first_line(exc)
     except Exception as exc:  # the kernel never started, or died in set-up: still one row, and go on
         status, error = "failed", f"kernel error: {type(exc).__name__}: {_first_line(exc)}"
     finally:
-        with _RUNNING_LOCK:
-            _RUNNING.discard(km)
         if km is not None and km.has_kernel:  # nbclient only shuts down kernel managers it made itself
             km.shutdown_kernel(now=True)
         sockets.cleanup()
         log.close()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     runtime = time.perf_counter() - start
 
     strip_native_logs(notebook)
@@ -122,20 +117,6 @@ def execute_notebook(nb: manifest.Notebook, *, root: pathlib.Path, build: pathli
         error += f" (kernel log: {kernel_log})"
     return RunResult(nb.unit, nb.path, status, mode, reported.get("metrics", {}), reported.get("data_sources", []),
                      round(runtime, 1), _dt.datetime.now().isoformat(timespec="seconds"), error)
-
-
-def _kill_running_kernels() -> None:
-    """Kill every kernel a notebook is running in now; their threads then finish as failed rows."""
-    import signal
-
-    with _RUNNING_LOCK:
-        pids = [getattr(km.provisioner, "pid", None) for km in _RUNNING if km.provisioner is not None]
-    for pid in pids:
-        if pid:
-            try:
-                os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
-            except (ProcessLookupError, PermissionError):
-                pass
 
 
 def strip_native_logs(notebook) -> None:
@@ -203,45 +184,25 @@ def write_summary(rows: dict[str, dict], build: pathlib.Path, *, root: pathlib.P
 
 def run(target: str | None = None, *, mode: str = "default", build: pathlib.Path | None = None,
         root: pathlib.Path | None = None, write_back: bool = False, clean: bool = False,
-        progress=print, jobs: int | None = None, notebooks: list[manifest.Notebook] | None = None) -> list[RunResult]:
-    """Execute the notebooks selected by ``target`` (all, a unit, or one notebook).
-
-    ``jobs`` notebooks run at once (default: the number of CPU cores), each in its own kernel
-    driven by a thread; ``progress`` gets one line per notebook as it finishes. The results
-    come back, and the summary files list them, in manifest order whatever order they finish
-    in. ``notebooks`` replaces the manifest's selection (tests run throwaway notebooks so).
-    """
-    from concurrent.futures import ThreadPoolExecutor, as_completed
-
+        progress=print) -> list[RunResult]:
+    """Execute the notebooks selected by ``target`` (all, a unit, or one notebook)."""
     from . import config
 
     if mode not in config.MODES:
         raise ArgumentValueError(f"mode must be one of {config.MODES}, got {mode!r}")
-    jobs = max(1, os.cpu_count() or 1) if jobs is None else check_int("jobs", jobs, minimum=1)
     root = manifest.repo_root() if root is None else root
     build = root / "build" if build is None else build
     if clean and build.exists():
         shutil.rmtree(build)
     build.mkdir(parents=True, exist_ok=True)
-    selected = manifest.load().select(target) if notebooks is None else list(notebooks)
-    jobs = min(jobs, max(1, len(selected)))
-    progress(f"running {len(selected)} notebook(s) (mode={mode}, {jobs} at a time) ...")
-    results: list[RunResult | None] = [None] * len(selected)
-    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="course-run") as pool:
-        futures = {pool.submit(execute_notebook, nb, root=root, build=build, mode=mode, write_back=write_back): i
-                   for i, nb in enumerate(selected)}
-        try:
-            for done, future in enumerate(as_completed(futures), 1):
-                result = future.result()
-                results[futures[future]] = result
-                record(result, build, root=root)  # only this thread writes the summary files
-                mark = "ok" if result.status == "ok" else f"FAILED: {result.error}"
-                progress(f"[{done}/{len(selected)}] {result.notebook}: {mark} in {result.runtime_s:.1f} s"
-                         + (f"  {_format_metrics(result.metrics)}" if result.metrics else ""))
-        except BaseException:  # Ctrl-C: notebooks not yet started never start, running kernels are killed
-            for future in futures:
-                future.cancel()
-            _kill_running_kernels()
-            raise
+    selected = manifest.load().select(target)
+    results = []
+    for i, nb in enumerate(selected, 1):
+        progress(f"[{i}/{len(selected)}] {nb.path} (mode={mode}) ...")
+        result = execute_notebook(nb, root=root, build=build, mode=mode, write_back=write_back)
+        record(result, build, root=root)
+        mark = "ok" if result.status == "ok" else f"FAILED: {result.error}"
+        progress(f"      {mark} in {result.runtime_s:.1f} s  {_format_metrics(result.metrics)}")
+        results.append(result)
     progress(f"Summary: {build / 'summary.csv'}   Site: {build / 'index.html'}")
     return results
