@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The two README commands. Needs only Python 3.10+ and the package registries.
+"""The README commands. Needs only Python 3.10+ and the package registries.
 
     python3 bootstrap.py course [UNIT|NOTEBOOK] [--mode smoke|default|full]
         create .venv if there is none, install everything, then execute the course
@@ -8,6 +8,10 @@
     python3 bootstrap.py test [UNIT]
         the same set-up, then the whole test suite: library unit tests, the exercise
         contract and nbval over the teaching notebooks in smoke mode.
+
+    python3 bootstrap.py lab [PATH] [--port N] [--no-browser]
+        the same set-up, then JupyterLab on the course folder with the .venv kernel
+        (``.venv/bin/course lab`` does the same once the environment exists).
 
 ``UNIT=u1`` in the environment works like the positional argument. The install is
 redone only when pyproject.toml changes (a stamp inside .venv records it).
@@ -110,6 +114,17 @@ def test(args) -> int:
     return code
 
 
+def lab(args) -> int:
+    python = ensure_environment()
+    cmd = [python, "-m", "course_lib.cli", "lab"] + ([args.path] if args.path else [])
+    cmd += (["--port", str(args.port)] if args.port else []) + (["--no-browser"] if args.no_browser else [])
+    if os.name == "posix":  # become JupyterLab: Ctrl-C reaches it alone, and it shuts its kernels down itself
+        say("$ " + " ".join(str(c) for c in cmd))
+        os.chdir(ROOT)
+        os.execv(str(python), [str(c) for c in cmd])
+    return run(cmd)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -122,6 +137,11 @@ def main() -> int:
     p.add_argument("--workers", type=int, default=max(1, os.cpu_count() or 1))
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments after --")
     p.set_defaults(func=test)
+    p = sub.add_parser("lab", help="set up, then open JupyterLab on the course folder with the .venv kernel")
+    p.add_argument("path", nargs="?", help="a folder or notebook to open (default: the course folder)")
+    p.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default 8888 or the next free one)")
+    p.add_argument("--no-browser", action="store_true", help="only print the URL")
+    p.set_defaults(func=lab)
     args = parser.parse_args()
     if getattr(args, "pytest_args", None) and args.pytest_args[0] == "--":
         args.pytest_args = args.pytest_args[1:]

@@ -13,6 +13,7 @@ import os
 import sys
 
 from . import config
+from ._validation import check_int
 
 MODE_COMMANDS = ("run", "doctor")  # the commands that read COURSE_MODE; the others only warn about a bad one
 EPILOG = f"""\
@@ -67,7 +68,7 @@ def _cmd_run(args) -> int:
     target = args.target or os.environ.get("UNIT") or None
     mode = args.mode or config.mode()  # an unknown COURSE_MODE raises ConfigError: exit 2 in main()
     try:
-        results = runner.run(target, mode=mode, write_back=args.write_back, clean=args.clean)
+        results = runner.run(target, mode=mode, write_back=args.write_back, clean=args.clean, jobs=args.jobs)
     except KeyError as exc:
         print(f"course run: {exc.args[0]}", file=sys.stderr)
         return 2
@@ -75,6 +76,12 @@ def _cmd_run(args) -> int:
     for r in failed:
         print(f"FAILED {r.notebook}: {r.error}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _cmd_lab(args) -> int:
+    from . import lab  # jupyterlab itself is imported only by the process lab.main() starts
+
+    return lab.main(args.path, port=args.port, no_browser=args.no_browser)
 
 
 def _cmd_badges(args) -> int:
@@ -102,10 +109,10 @@ def _cmd_data(args) -> int:
 
 
 def _cmd_check(args) -> int:
-    from .grading import gradebook, sandbox  # jupyter_client and numpy; the kernel imports the rest
+    from .grading import exercise_limits, gradebook  # jupyter_client and numpy; the kernel imports the rest
 
     try:
-        limits = sandbox.Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
+        limits = exercise_limits.limits_for(args.exercise, timeout_s=args.timeout, memory_mb=args.memory_mb)
         graded = gradebook.grade_notebook(args.exercise, args.notebook, limits=limits, part=args.part,
                                           require_isolation=args.require_isolation)
     except (ValueError, OSError) as exc:
@@ -118,10 +125,10 @@ def _cmd_check(args) -> int:
 
 
 def _cmd_grade(args) -> int:
-    from .grading import gradebook, sandbox
+    from .grading import exercise_limits, gradebook
 
     try:
-        limits = sandbox.Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
+        limits = exercise_limits.limits_for(args.exercise, timeout_s=args.timeout, memory_mb=args.memory_mb)
         summary = gradebook.grade(args.exercise, args.submissions, args.out, workers=args.workers, force=args.force,
                                   extra_checks=args.extra_checks, limits=limits, progress=not args.no_progress,
                                   require_isolation=args.require_isolation, reports=args.reports,
@@ -135,6 +142,15 @@ def _cmd_grade(args) -> int:
         return 130
     print(f"wrote {summary.out}")
     return 0
+
+
+def _positive_int(text: str) -> int:
+    """argparse type for counts such as --jobs, with the house's message."""
+    try:
+        return check_int("the count", int(text))
+    except ValueError as exc:  # int("x") and check_int's ArgumentValueError are both ValueErrors
+        raise argparse.ArgumentTypeError(str(exc) if "must be" in str(exc) else
+                                         f"expected a positive int, got {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -161,7 +177,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--write-back", action="store_true",
                    help="also save the executed notebook over its source (maintainers refreshing outputs)")
     p.add_argument("--clean", action="store_true", help="delete build/ first")
+    p.add_argument("--jobs", "-j", type=_positive_int, default=None,
+                   help="notebooks run at once, each in its own kernel (default: CPU cores); one line per "
+                   "notebook as it finishes, the summary in manifest order")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("lab", help="open JupyterLab on the course folder with this environment's Python kernel")
+    p.add_argument("path", nargs="?", help="a folder to open JupyterLab on, or a notebook to open (default: the "
+                   "course folder)")
+    p.add_argument("--port", type=_positive_int, default=None, help="port on 127.0.0.1 (default: 8888, or the next free one)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser; open the printed URL yourself")
+    p.set_defaults(func=_cmd_lab)
 
     p = sub.add_parser("data", help="datasets: list them, prefetch the full ones for offline use, verify the cache")
     data_sub = p.add_subparsers(dest="data_command", metavar="ACTION", required=True)
@@ -179,9 +205,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("exercise", help="exercise id, e.g. u1.activations (see `course list`)")
     p.add_argument("notebook", help="the notebook file to check")
     p.add_argument("--part", help="only this part")
-    p.add_argument("--timeout", type=float, default=120.0,
-                   help="seconds for the notebook's cells, and again for the checks (default 120)")
-    p.add_argument("--memory-mb", type=int, default=4096, help="memory limit of the kernel in MB (default 4096)")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="seconds for the notebook's cells, and again for the checks (default: the exercise's "
+                   "timeout_s in the manifest, else 120)")
+    p.add_argument("--memory-mb", type=int, default=None,
+                   help="memory limit of the kernel in MB (default: the exercise's memory_mb, else 4096)")
     p.add_argument("--require-isolation", action="store_true",
                    help="fail (exit code 2) instead of grading without bubblewrap isolation")
     p.set_defaults(func=_cmd_check)
@@ -193,9 +221,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="submissions graded in parallel (default: CPU cores)")
     p.add_argument("--force", action="store_true", help="regrade every submission, even those already in --out")
     p.add_argument("--extra-checks", metavar="DIR", help="folder of instructor-only checks modules (u1/activations.py, or u1_activations.py)")
-    p.add_argument("--timeout", type=float, default=120.0,
-                   help="seconds per submission for its cells, and again for the checks (default 120)")
-    p.add_argument("--memory-mb", type=int, default=4096, help="memory limit per submission in MB (default 4096)")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="seconds per submission for its cells, and again for the checks (default: the exercise's "
+                   "timeout_s in the manifest, else 120)")
+    p.add_argument("--memory-mb", type=int, default=None,
+                   help="memory limit per submission in MB (default: the exercise's memory_mb, else 4096)")
     p.add_argument("--require-isolation", action="store_true",
                    help="fail (exit code 2) instead of grading without bubblewrap isolation")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

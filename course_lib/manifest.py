@@ -49,6 +49,11 @@ class Exercise:
     title: str
     stub: str  # exercises/u1/activations.ipynb
     solution: str  # solutions/u1/activations.ipynb
+    # Grading limits for this exercise (None: the grader's defaults); `course grade --timeout /
+    # --memory-mb` override them. A CNN, GAN or detection exercise sets them higher.
+    timeout_s: float | None = None
+    memory_mb: int | None = None
+    needs_gpu: bool = False  # graded anyway where there is none, with a warning at the start
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,6 +152,35 @@ def _require(table: dict, key: str, where: str):
     return table[key]
 
 
+EXERCISE_KEYS = ("name", "title", "timeout_s", "memory_mb", "needs_gpu")
+MIN_TIMEOUT_S, MIN_MEMORY_MB = 0.1, 256  # the sandbox's own lower bounds (grading.sandbox.Limits)
+
+
+def _exercise_limits(ex: dict, ex_id: str) -> dict:
+    """The optional ``timeout_s``, ``memory_mb`` and ``needs_gpu`` of one ``[[units.exercises]]`` table."""
+    unknown = sorted(set(ex) - set(EXERCISE_KEYS))
+    if unknown:
+        raise ValueError(f"manifest: exercise {ex_id} has unknown key(s) {unknown}; expected only {list(EXERCISE_KEYS)}")
+    limits = {}
+    if "timeout_s" in ex:
+        value = ex["timeout_s"]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= MIN_TIMEOUT_S:
+            raise ValueError(f"manifest: exercise {ex_id}: timeout_s must be a number of seconds ≥ {MIN_TIMEOUT_S}, "
+                             f"got {value!r}")
+        limits["timeout_s"] = float(value)
+    if "memory_mb" in ex:
+        value = ex["memory_mb"]
+        if isinstance(value, bool) or not isinstance(value, int) or value < MIN_MEMORY_MB:
+            raise ValueError(f"manifest: exercise {ex_id}: memory_mb must be an integer ≥ {MIN_MEMORY_MB} (megabytes), "
+                             f"got {value!r}")
+        limits["memory_mb"] = value
+    if "needs_gpu" in ex:
+        if not isinstance(ex["needs_gpu"], bool):
+            raise ValueError(f"manifest: exercise {ex_id}: needs_gpu must be true or false, got {ex['needs_gpu']!r}")
+        limits["needs_gpu"] = ex["needs_gpu"]
+    return limits
+
+
 def parse(text: str) -> Course:
     """Parse and validate manifest TOML text."""
     data = tomllib.loads(text)
@@ -169,8 +203,10 @@ def parse(text: str) -> Course:
         exercises = []
         for ex in u.get("exercises", []):
             name = _require(ex, "name", where)
-            exercises.append(Exercise(f"{unit_id}.{name}", unit_id, _require(ex, "title", where),
-                                      f"exercises/{unit_id}/{name}.ipynb", f"solutions/{unit_id}/{name}.ipynb"))
+            ex_id = f"{unit_id}.{name}"
+            exercises.append(Exercise(ex_id, unit_id, _require(ex, "title", where),
+                                      f"exercises/{unit_id}/{name}.ipynb", f"solutions/{unit_id}/{name}.ipynb",
+                                      **_exercise_limits(ex, ex_id)))
         units.append(Unit(unit_id, unit_dir, _require(u, "title", where), u.get("summary", ""),
                           topics, tuple(notebooks), tuple(exercises), tuple(u.get("library", []))))
     ids = [u.id for u in units]

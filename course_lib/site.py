@@ -29,6 +29,7 @@ import os
 import pathlib
 import re
 import shutil
+import tempfile
 
 from . import manifest
 from ._files import atomic_write, cell_source, notebook_cells, read_notebook
@@ -90,15 +91,25 @@ def install_mathjax(build: pathlib.Path) -> bool:
     version = importlib.metadata.version(MATHJAX_DIST)
     if stamp.is_file() and stamp.read_text().strip() == version and (target / "MathJax.js").is_file():
         return True
-    if target.exists():
-        shutil.rmtree(target)
 
     def skip(folder, names):
         rel = pathlib.Path(folder).relative_to(source).as_posix()
         return [n for n in names if f"{rel}/{n}".lstrip("./") in MATHJAX_SKIP or n.endswith((".py", ".pyc"))]
 
-    shutil.copytree(source, target, ignore=skip)
-    stamp.write_text(version + "\n")
+    # Copy beside the target, then rename: `course run --jobs` renders pages from several
+    # processes at once, and none may see (or leave) a half-copied folder.
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fresh = pathlib.Path(tempfile.mkdtemp(prefix=".mathjax-", dir=target.parent))
+    shutil.copytree(source, fresh / "mathjax", ignore=skip)
+    (fresh / "mathjax" / ".source-version").write_text(version + "\n")
+    if target.exists():
+        shutil.rmtree(target, ignore_errors=True)
+    try:
+        os.replace(fresh / "mathjax", target)
+    except OSError:  # another process put its copy there first: the same files
+        if not (target / "MathJax.js").is_file():
+            raise
+    shutil.rmtree(fresh, ignore_errors=True)
     return True
 
 

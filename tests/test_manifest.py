@@ -1,5 +1,6 @@
 import json
 import pathlib
+import re
 
 import pytest
 
@@ -105,3 +106,28 @@ def test_units_map_to_library_modules_that_exist():
     for folder in ("scratch", "plots"):
         for path in sorted((package / folder).glob("[!_]*.py")):
             assert f"{folder}.{path.stem}" in claimed, f"course_lib.{folder}.{path.stem} is not in any unit's library"
+
+
+LIMITS_BASE = ('repository="https://github.com/o/r"\n[[units]]\nid="u9"\ndir="u9_x"\ntitle="t"\n'
+               '[[units.exercises]]\nname="cnn"\ntitle="A CNN exercise"\n')
+
+
+def test_exercise_limits_parse_and_default_to_none():
+    ex = manifest.parse(LIMITS_BASE + "timeout_s=600\nmemory_mb=8192\nneeds_gpu=true\n").exercise("u9.cnn")
+    assert (ex.timeout_s, ex.memory_mb, ex.needs_gpu) == (600.0, 8192, True)
+    plain = manifest.parse(LIMITS_BASE).exercise("u9.cnn")
+    assert (plain.timeout_s, plain.memory_mb, plain.needs_gpu) == (None, None, False)
+    assert all(e.timeout_s is None and not e.needs_gpu for e in COURSE.exercises)  # Unit 1 runs on the defaults
+
+
+@pytest.mark.parametrize("line, message", [
+    ("timeout_s=0", "exercise u9.cnn: timeout_s must be a number of seconds ≥ 0.1, got 0"),
+    ("timeout_s='600'", "timeout_s must be a number of seconds ≥ 0.1, got '600'"),
+    ("memory_mb=100", "exercise u9.cnn: memory_mb must be an integer ≥ 256 (megabytes), got 100"),
+    ("memory_mb=4096.5", "memory_mb must be an integer ≥ 256 (megabytes), got 4096.5"),
+    ("needs_gpu='yes'", "needs_gpu must be true or false, got 'yes'"),
+    ("memory_MB=8192", "exercise u9.cnn has unknown key(s) ['memory_MB']"),
+])
+def test_bad_exercise_limits_are_named(line, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        manifest.parse(LIMITS_BASE + line + "\n")

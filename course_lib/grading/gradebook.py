@@ -54,6 +54,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from .._files import atomic_write, code_sources, sha256_bytes
 from .._validation import check_int, check_number
 from . import checks, core, sandbox
+from .exercise_limits import gpu_warning, limits_for
 
 STATUSES = ("graded", "timeout", "memory", "crashed", "invalid", "empty", "error")
 FIXED_COLUMNS_AFTER = ("total", "max", "status", "reasons", "sha256")
@@ -364,8 +365,12 @@ def grade_notebook(exercise: str, path: str | os.PathLike, *, limits: sandbox.Li
     if problem.startswith("it is a symbolic link"):  # a link the user named themselves is fine to follow
         data, sha, problem = read_entry(path.resolve())
     submission = Submission(escape_name(path.stem), path, data, sha, problem)
-    return grade_submission(exercise, parts, submission, limits or sandbox.Limits(),
-                            require_isolation=require_isolation)
+    limits = limits or limits_for(exercise)
+    graded = grade_submission(exercise, parts, submission, limits, require_isolation=require_isolation)
+    gpu = gpu_warning(exercise, limits)
+    if gpu:
+        graded.notes.insert(0, gpu)
+    return graded
 
 
 # -- the CSV -----------------------------------------------------------------------------------
@@ -500,7 +505,8 @@ def grade(exercise: str, submissions: str | os.PathLike, out: str | os.PathLike 
         force: regrade everything.
         extra_checks: folder with instructor-only checks modules (``u1/activations.py``, or the
             older flat name ``u1_activations.py``).
-        limits: time and memory limits per submission.
+        limits: time and memory limits per submission (default: the exercise's, from
+            :func:`~course_lib.grading.exercise_limits.limits_for`).
         progress: show a progress bar on stderr.
         extra_env: extra environment variables for the kernels.
         require_isolation: refuse to grade (:class:`~course_lib.grading.sandbox.IsolationUnavailable`)
@@ -522,7 +528,10 @@ def grade(exercise: str, submissions: str | os.PathLike, out: str | os.PathLike 
               "can read and change your files; see the README's threat model.", file=sys.stderr)
     workers = max(1, os.cpu_count() or 1) if workers is None else check_int("workers", workers)
     similarity_threshold = check_number("similarity_threshold", similarity_threshold, 0.0, 1.0)
-    limits = limits or sandbox.Limits()
+    limits = limits or limits_for(exercise)  # the manifest's limits for this exercise, else the defaults
+    gpu = gpu_warning(exercise, limits)
+    if gpu:
+        print(f"WARNING: {gpu}.", file=sys.stderr)
     folder = pathlib.Path(submissions)
     if not folder.exists():
         raise FileNotFoundError(f"submissions must be an existing directory of notebooks, got {str(folder)!r} (not found)")
