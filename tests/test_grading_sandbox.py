@@ -216,7 +216,8 @@ def test_hostile_submission_gets_a_row_with_a_reason(batch, case):
 def test_batch_has_one_row_per_file_and_ran_in_parallel(batch):
     assert sorted(batch["rows"]) == sorted(pathlib.Path(f).stem for f, *_ in CASES.values())
     assert batch["summary"].workers == 2
-    assert batch["seconds"] < 60, batch["seconds"]
+    # A bound, not a timing: the endless and sleeping submissions were stopped at their time limits.
+    assert batch["seconds"] < 180, batch["seconds"]
 
 
 def test_originals_are_untouched_and_nothing_leaks_into_the_folder(batch):

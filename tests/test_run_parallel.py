@@ -35,9 +35,15 @@ def nbs(root, names):
 def repo(tmp_path_factory):
     root = tmp_path_factory.mktemp("repo")
     # The last notebook finishes first in parallel; the summary must still list them in the given order.
-    for name, seconds in (("a_slow", 1.5), ("b_fails", 0), ("c_fast", 0)):
-        source = "raise ValueError('boom in b')" if name == "b_fails" else reporting(name, seconds)
-        write_nb(root / f"notebooks/u9/{name}.ipynb", source)
+    # a_slow waits (at most 5 s) until c_fast has finished, so in a parallel run c_fast finishes first
+    # however the machine is loaded.
+    done_marker = root / "c_fast.done"
+    wait = (f"import pathlib, time\ndeadline = time.time() + 5\n"
+            f"while not pathlib.Path({str(done_marker)!r}).exists() and time.time() < deadline:\n    time.sleep(0.05)\n")
+    write_nb(root / "notebooks/u9/a_slow.ipynb", wait, reporting("a_slow", 0.5))
+    write_nb(root / "notebooks/u9/b_fails.ipynb", "raise ValueError('boom in b')")
+    write_nb(root / "notebooks/u9/c_fast.ipynb", reporting("c_fast", 0),
+             f"import pathlib\npathlib.Path({str(done_marker)!r}).touch()")
     return root
 
 
@@ -52,6 +58,7 @@ def test_parallel_rows_equal_serial_rows_in_the_given_order(repo):
     lines_serial, lines_parallel = [], []
     serial = runner.run(mode="smoke", root=repo, build=repo / "build1", notebooks=order, jobs=1,
                         progress=lines_serial.append)
+    (repo / "c_fast.done").unlink()  # the serial run made it; the parallel one must make its own
     parallel = runner.run(mode="smoke", root=repo, build=repo / "build3", notebooks=order, jobs=3,
                           progress=lines_parallel.append)
     assert comparable(parallel) == comparable(serial)
@@ -67,7 +74,9 @@ def test_parallel_rows_equal_serial_rows_in_the_given_order(repo):
     assert [line.split(",")[1] for line in csv_lines] == [nb.path for nb in order]
     # one progress line per notebook as it finishes (plus a header and the footer); the slow one is last
     per_notebook = [line for line in lines_parallel if line.startswith("[")]
-    assert len(per_notebook) == 3 and per_notebook[-1].startswith("[3/3] notebooks/u9/a_slow.ipynb: ok")
+    assert [line.split("]")[0] for line in per_notebook] == ["[1/3", "[2/3", "[3/3"]
+    finish_order = [line.split()[1].rstrip(":") for line in per_notebook]
+    assert finish_order.index("notebooks/u9/c_fast.ipynb") < finish_order.index("notebooks/u9/a_slow.ipynb")
     assert any("FAILED: " in line and "b_fails" in line for line in per_notebook)
 
 
