@@ -22,3 +22,12 @@ def notebook(*cells: str) -> bytes:
 def answer_cells(path: str) -> list[str]:
     """The sources of the cells tagged ``answer`` in the repository notebook at ``path``."""
     return [cell_source(c) for c in notebook_cells(ROOT / path) if "answer" in c.get("metadata", {}).get("tags", [])]
+
+
+def write_nb(path: pathlib.Path, *sources: str) -> None:
+    """Write a notebook of code cells (one per source) that asks for the python3 kernel, for the runner tests."""
+    cells = [{"cell_type": "code", "id": f"c{i}", "metadata": {}, "execution_count": None, "outputs": [],
+              "source": src} for i, src in enumerate(sources)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"cells": cells, "metadata": {"kernelspec": {"name": "python3",
+                    "display_name": "Python 3", "language": "python"}}, "nbformat": 4, "nbformat_minor": 5}))

@@ -7,14 +7,7 @@ import time
 import pytest
 
 from course_lib import manifest, runner
-
-
-def write_nb(path, *sources):
-    cells = [{"cell_type": "code", "id": f"c{i}", "metadata": {}, "execution_count": None, "outputs": [],
-              "source": src} for i, src in enumerate(sources)]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"cells": cells, "metadata": {"kernelspec": {"name": "python3",
-                    "display_name": "Python 3", "language": "python"}}, "nbformat": 4, "nbformat_minor": 5}))
+from _notebooks import write_nb
 
 
 def reporting(name, seconds=0.0):

@@ -1,20 +1,12 @@
 """`course run` machinery on throwaway notebooks: status, metrics, HTML and the summary."""
 
 import csv
-import json
 
 import pytest
 
 from course_lib import manifest, runner
+from _notebooks import write_nb
 from course_lib._files import notebook_cells
-
-
-def write_nb(path, *sources):
-    cells = [{"cell_type": "code", "id": f"c{i}", "metadata": {}, "execution_count": None, "outputs": [],
-              "source": src} for i, src in enumerate(sources)]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"cells": cells, "metadata": {"kernelspec": {"name": "python3",
-                    "display_name": "Python 3", "language": "python"}}, "nbformat": 4, "nbformat_minor": 5}))
 
 
 @pytest.fixture(scope="module")
