@@ -14,8 +14,8 @@ from __future__ import annotations
 import keras
 import matplotlib.pyplot as plt
 
-from . import config, plots
-from ._validation import ArgumentValueError
+from .. import config, plots
+from .._validation import ArgumentValueError
 
 
 class LivePlot(keras.callbacks.Callback):
