@@ -153,7 +153,6 @@ def _require(table: dict, key: str, where: str):
 
 
 EXERCISE_KEYS = ("name", "title", "timeout_s", "memory_mb", "needs_gpu")
-MIN_TIMEOUT_S, MIN_MEMORY_MB = 0.1, 256  # the sandbox's own lower bounds (grading.sandbox.Limits)
 
 
 def _exercise_limits(ex: dict, ex_id: str) -> dict:
@@ -161,19 +160,16 @@ def _exercise_limits(ex: dict, ex_id: str) -> dict:
     unknown = sorted(set(ex) - set(EXERCISE_KEYS))
     if unknown:
         raise ValueError(f"manifest: exercise {ex_id} has unknown key(s) {unknown}; expected only {list(EXERCISE_KEYS)}")
-    limits = {}
-    if "timeout_s" in ex:
-        value = ex["timeout_s"]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= MIN_TIMEOUT_S:
-            raise ValueError(f"manifest: exercise {ex_id}: timeout_s must be a number of seconds ≥ {MIN_TIMEOUT_S}, "
-                             f"got {value!r}")
-        limits["timeout_s"] = float(value)
-    if "memory_mb" in ex:
-        value = ex["memory_mb"]
-        if isinstance(value, bool) or not isinstance(value, int) or value < MIN_MEMORY_MB:
-            raise ValueError(f"manifest: exercise {ex_id}: memory_mb must be an integer ≥ {MIN_MEMORY_MB} (megabytes), "
-                             f"got {value!r}")
-        limits["memory_mb"] = value
+    limits = {key: ex[key] for key in ("timeout_s", "memory_mb") if key in ex}
+    if limits:  # the sandbox's Limits is the one home of the bounds: it validates them
+        from .grading.sandbox import Limits
+
+        try:
+            Limits(**limits)
+        except ValueError as exc:
+            raise ValueError(f"manifest: exercise {ex_id}: {exc}") from None
+        if "timeout_s" in limits:
+            limits["timeout_s"] = float(limits["timeout_s"])
     if "needs_gpu" in ex:
         if not isinstance(ex["needs_gpu"], bool):
             raise ValueError(f"manifest: exercise {ex_id}: needs_gpu must be true or false, got {ex['needs_gpu']!r}")
