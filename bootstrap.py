@@ -65,8 +65,18 @@ def no_deps_pins() -> list[str]:
     return [line for line in lines if line]
 
 
-def ensure_environment(venv_dir: pathlib.Path = VENV, constraints: pathlib.Path = CONSTRAINTS) -> pathlib.Path:
-    """Create ``venv_dir`` if needed and install course_lib[test] within ``constraints``."""
+def install_digest(constraints: pathlib.Path) -> str:
+    """What the install stamp records: pyproject.toml, the constraints file and the data-only pins."""
+    digest = hashlib.sha256()
+    for path in (ROOT / "pyproject.toml", constraints, DATA_ONLY):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_environment(venv_dir: pathlib.Path | None = None, constraints: pathlib.Path | None = None) -> pathlib.Path:
+    """Create ``venv_dir`` (default .venv) if needed and install course_lib[test] within ``constraints``."""
+    venv_dir = VENV if venv_dir is None else venv_dir
+    constraints = CONSTRAINTS if constraints is None else constraints
     if sys.version_info < (3, 10):
         sys.exit(f"Python 3.10 or newer is needed, this is {sys.version.split()[0]}")
     python = venv_python(venv_dir)
@@ -74,10 +84,7 @@ def ensure_environment(venv_dir: pathlib.Path = VENV, constraints: pathlib.Path 
         say(f"creating a virtual environment in {venv_dir}")
         venv.EnvBuilder(with_pip=True).create(venv_dir)
     stamp = venv_dir / ".course-install-stamp"
-    digest = hashlib.sha256()
-    for path in (ROOT / "pyproject.toml", constraints, DATA_ONLY):
-        digest.update(path.read_bytes())
-    wanted = digest.hexdigest()
+    wanted = install_digest(constraints)
     if not stamp.exists() or stamp.read_text().strip() != wanted:
         say(f"installing course_lib and its dependencies within {constraints.name} (first time: a few minutes)")
         pip = [python, "-m", "pip", "--disable-pip-version-check"]

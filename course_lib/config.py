@@ -145,6 +145,14 @@ def set_seed(value: int | None = None, *, deterministic: bool = False) -> int:
     import keras  # imported here so that this module stays TensorFlow-free until seeding
 
     keras.utils.set_random_seed(value)
+    # Keras >= 3.11 also drops its global SeedGenerator here, so that unseeded keras.random calls
+    # repeat after re-seeding; the floor's Keras 3.10 does not, so do it for every version.
+    try:
+        from keras.src.backend.common import global_state
+
+        global_state.set_global_attribute("global_seed_generator", None)  # the name in Keras 3.10-3.15
+    except ImportError:  # a future Keras may move it; its own reset then applies
+        pass
     if deterministic:
         import tensorflow as tf
 

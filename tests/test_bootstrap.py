@@ -64,12 +64,16 @@ def test_install_is_skipped_when_the_stamp_matches(monkeypatch, tmp_path):
     python.touch()
     stamp = venv / ".course-install-stamp"
     monkeypatch.setattr(bootstrap, "VENV", venv)
-    monkeypatch.setattr(bootstrap, "STAMP", stamp)
     installs = []
     monkeypatch.setattr(bootstrap, "run", lambda cmd, **kw: installs.append(cmd) or 0)
-    stamp.write_text(hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest())
+    stamp.write_text(bootstrap.install_digest(bootstrap.CONSTRAINTS))
     assert bootstrap.ensure_environment() == python and installs == []
     stamp.write_text("an older pyproject.toml")
     bootstrap.ensure_environment()
-    assert any("-e" in cmd and ".[test]" in cmd for cmd in installs)
-    assert stamp.read_text() == hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    assert any("-e" in cmd and ".[test]" in cmd and "-c" in cmd and bootstrap.CONSTRAINTS in cmd for cmd in installs)
+    assert stamp.read_text() == bootstrap.install_digest(bootstrap.CONSTRAINTS)
+    # The floor environment is stamped by its own constraints: the dev stamp does not satisfy it.
+    installs.clear()
+    bootstrap.ensure_environment(venv, bootstrap.FLOOR_CONSTRAINTS)
+    assert any(bootstrap.FLOOR_CONSTRAINTS in cmd for cmd in installs)
+    assert stamp.read_text() == bootstrap.install_digest(bootstrap.FLOOR_CONSTRAINTS)

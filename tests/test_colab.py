@@ -123,32 +123,35 @@ def test_below_floor_is_reported_and_left_alone(monkeypatch, capsys):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (ROOT / "constraints-floor.txt").exists(), reason="no floor constraints")
-def test_on_a_floor_runtime_pip_keeps_numpy_where_the_old_pins_moved_it(tmp_path):
-    """A real pip resolution (dry run) on the floor environment, as on Colab: pandas "missing".
+def test_on_a_floor_runtime_pip_keeps_numpy_where_the_old_exact_pins_moved_it(tmp_path):
+    """A real pip resolution (dry run) on the floor environment, as on a Colab-like runtime.
 
-    With the old exact pins (pandas==3.1.1) pip upgrades NumPy past TF 2.19's < 2.2; with the
-    declared range and the installed versions held, it installs nothing that moves NumPy.
-    Only meaningful where NumPy is the floor's 2.1 (``bootstrap.py floor``); skipped elsewhere.
+    Packages Colab lacks (here mlxtend, statsmodels, scikit-image: each needs NumPy) are treated
+    as missing. Installing them at the development pins, as the setup cell once did, resolves NumPy
+    2.4 past TF 2.19's < 2.2; at the declared ranges with the installed versions held, NumPy stays
+    at the runtime's own version. Only meaningful on the floor's NumPy 2.1 (``bootstrap.py floor``
+    runs it); skipped elsewhere.
     """
     import importlib.metadata as md
     import json
 
-    if not md.version("numpy").startswith("2.1."):
-        pytest.skip(f"needs the floor runtime's NumPy 2.1 (this is {md.version('numpy')}): run by bootstrap.py floor")
-    held = tmp_path / "held.txt"
-    held.write_text("\n".join(line for line in colab.installed_constraints() if not line.startswith("pandas==")))
+    numpy_now = md.version("numpy")
+    if not numpy_now.startswith("2.1."):
+        pytest.skip(f"needs the floor runtime's NumPy 2.1 (this is {numpy_now}): run by bootstrap.py floor")
+    names = ("mlxtend", "statsmodels", "scikit-image")
 
-    def resolve(*args):
+    def resolved_numpy(*args):
         report = tmp_path / "report.json"
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--dry-run", "--ignore-installed", "--no-deps",
-                        "--report", str(report), *args], check=True, timeout=180)
-        return {item["metadata"]["name"].lower(): item["metadata"]["version"] for item in json.loads(report.read_text())["install"]}
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--dry-run", "--ignore-installed",
+                        "--report", str(report), *args], check=True, timeout=300, capture_output=True)
+        found = {i["metadata"]["name"].lower(): i["metadata"]["version"] for i in json.loads(report.read_text())["install"]}
+        return found.get("numpy")
 
-    old = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--dry-run", "--report", str(tmp_path / "o.json"),
-                          "pandas==3.1.1"], timeout=180, capture_output=True, text=True)
-    old_install = {i["metadata"]["name"].lower(): i["metadata"]["version"]
-                   for i in json.loads((tmp_path / "o.json").read_text())["install"]} if old.returncode == 0 else {}
-    assert old.returncode != 0 or not old_install.get("numpy", "2.1").startswith("2.1"), old_install
-    new = resolve("-c", str(held), "pandas>=2.2.2")
-    assert new["pandas"].startswith("2.") and "numpy" not in new, new
+    dev = {line.split("==")[0].lower(): line.strip() for line in (ROOT / "constraints.txt").read_text().splitlines()
+           if "==" in line and not line.startswith("#")}
+    assert resolved_numpy(*(dev[n] for n in names)) != numpy_now  # the old way moves NumPy
+    held = tmp_path / "held.txt"
+    held.write_text("\n".join(c for c in colab.installed_constraints() if c.split("==")[0] not in names))
+    ranges = [f"{n}{spec}" for n, spec in colab.runtime_requirements() if colab._canonical(n) in names]
+    assert len(ranges) == 3
+    assert resolved_numpy("-c", str(held), *ranges) == numpy_now
