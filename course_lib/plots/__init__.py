@@ -2,7 +2,8 @@
 
 * :mod:`~course_lib.plots.training`: learning curves;
 * :mod:`~course_lib.plots.planes`: decision regions and lines of 2-D classifiers;
-* :mod:`~course_lib.plots.functions`: activation functions and their derivatives;
+* :mod:`~course_lib.plots.functions`: activation functions and their derivatives; loss contours with
+  optimizer paths;
 * :mod:`~course_lib.plots.networks`: a dense network with its weights;
 * :mod:`~course_lib.plots.images`: image grids with labels and predictions, weights as images.
 
@@ -12,11 +13,11 @@
 
 from __future__ import annotations
 
-from .functions import activation_functions
+from .functions import activation_functions, optimizer_paths
 from .images import image_grid, weight_images
 from .networks import network
 from .planes import decision_boundary, decision_lines
 from .training import learning_curves
 
 __all__ = ["activation_functions", "decision_boundary", "decision_lines", "image_grid", "learning_curves", "network",
-           "weight_images"]
+           "optimizer_paths", "weight_images"]
